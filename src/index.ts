@@ -1,0 +1,56 @@
+/**
+ * lash-event-store: durable, auditable, replayable state for agent runtimes.
+ * An event-sourced SQLite store: every command appends immutable events and updates its
+ * projections in the same transaction.
+ */
+export { BlobArtifactDescriptor } from './blobs/descriptors.js';
+export { type Clock, systemClock } from './clock.js';
+export { DEFAULT_MAX_INFLATED_BLOB_BYTES } from './codec.js';
+export {
+  type AreaErrorClass,
+  type DatabaseKind,
+  EffectHostError,
+  isLashStoreError,
+  LashStoreError,
+  ProcessRegistryError,
+  StoreError,
+  TriggerStoreError,
+} from './errors.js';
+export { FAULT_POINTS, type FaultPoint } from './events/fault.js';
+export type {
+  CompactOptions,
+  CompactReport,
+  EventsObservableOptions,
+  ProjectionMismatch,
+  ReadEventsOptions,
+  StoredEvent,
+  VerifyReport,
+} from './events/types.js';
+export type { JsonObject, JsonValue } from './json.js';
+export { deriveBatchId } from './leases/ids.js';
+export { defaultLivenessProbe, isDefinitelyDeadForClaimant, localProcessIdentity } from './leases/liveness.js';
+export {
+  processWakeSourceKey,
+  queuedWorkCompletionOf,
+  sessionCommandSourceKey,
+  turnCommitHash,
+  turnInputCompletionOf,
+} from './leases/pure.js';
+export { completionOf, fenceOf, sameIncarnation } from './leases/session-lease.js';
+export { LeaseTimings } from './leases/timings.js';
+export { ensureSupportedRecordSchemaVersion } from './projections/session/records.js';
+export {
+  BUSY_TIMEOUT_MS,
+  EFFECT_APPLICATION_ID,
+  EFFECT_SCHEMA_VERSION,
+  PROCESS_APPLICATION_ID,
+  PROCESS_SCHEMA_VERSION,
+  SESSION_APPLICATION_ID,
+  SESSION_SCHEMA_VERSION,
+  TRIGGER_APPLICATION_ID,
+  TRIGGER_SCHEMA_VERSION,
+} from './sqlite/kinds.js';
+export { Store } from './stores/store.js';
+export { SESSION_CHECKPOINT_SCHEMA_VERSION, SESSION_HEAD_META_SCHEMA_VERSION } from './stores/versions.js';
+export type * from './types/common.js';
+export type * from './types/session.js';

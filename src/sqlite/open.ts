@@ -1,0 +1,136 @@
+/**
+ * Opening a database of any kind (20-blobs-attachments-lifecycle §7): pragmas, the WAL switch with a
+ * manual retry (SQLite does not call the busy handler for journal-mode changes), and the schema gate
+ * run inside one IMMEDIATE transaction so concurrent first openers never see a half-built schema.
+ */
+import Database from 'better-sqlite3';
+import { type Clock, monotonicNow, sleepOn } from '../clock.js';
+import { backendError, type LashStoreError, toAreaError } from '../errors.js';
+import { ddlStatements } from './ddl.js';
+import { applicationIdLabel, BUSY_TIMEOUT_MS, type KindInfo } from './kinds.js';
+
+/** A better-sqlite3 connection. */
+export type Db = Database.Database;
+
+/** How to open. */
+export interface OpenOptions {
+  clock: Clock;
+  readonly?: boolean;
+}
+
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
+}
+
+/** Refusal of a database whose `user_version` is not this binary's. */
+export function schemaVersionMismatch(info: KindInfo, found: number): LashStoreError {
+  const message = `Unsupported lash ${info.label} schema: this binary supports schema version ${info.schemaVersion}, but the database reports version ${found}. There is no migration chain — delete the ${info.label} database and start fresh.`;
+  return new info.errorClass('SchemaVersionMismatch', message, {
+    databaseKind: info.kind,
+    expected: info.schemaVersion,
+    found,
+  });
+}
+
+/** Refusal of a database of another kind (its `application_id` is another marker). */
+export function databaseKindMismatch(info: KindInfo, found: number): LashStoreError {
+  const message = `Not a lash ${info.label} database: its application_id is ${found} (${applicationIdLabel(found)}), expected ${info.applicationId}. Open it with the matching store.`;
+  return new info.errorClass('DatabaseKindMismatch', message, {
+    databaseKind: info.kind,
+    expectedApplicationId: info.applicationId,
+    foundApplicationId: found,
+  });
+}
+
+async function switchToWal(db: Db, clock: Clock, info: KindInfo): Promise<void> {
+  const started = monotonicNow(clock);
+  let delay = 1;
+  for (;;) {
+    try {
+      db.pragma('journal_mode = WAL');
+      return;
+    } catch (error) {
+      if (!isBusy(error)) throw error;
+      if (monotonicNow(clock) - started >= BUSY_TIMEOUT_MS) {
+        throw backendError(info.errorClass, `could not switch to WAL within ${BUSY_TIMEOUT_MS} ms: ${String(error)}`, error);
+      }
+      await sleepOn(clock, delay);
+      delay = Math.min(delay * 2, 50);
+    }
+  }
+}
+
+function hasUserObjects(db: Db): boolean {
+  const row = db
+    .prepare(
+      "SELECT count(*) AS n FROM sqlite_master WHERE type IN ('table','index','trigger','view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
+    )
+    .get() as { n: number };
+  return row.n > 0;
+}
+
+function pragmaNumber(db: Db, name: string): number {
+  return db.pragma(name, { simple: true }) as number;
+}
+
+/** The schema gate: initialise an empty database, accept a matching one, refuse anything else. */
+function runSchemaGate(db: Db, info: KindInfo): void {
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    const version = pragmaNumber(db, 'user_version');
+    const appId = pragmaNumber(db, 'application_id');
+    if (version === 0 && !hasUserObjects(db)) {
+      for (const sql of ddlStatements(info.ddlFolder)) db.exec(sql);
+      db.pragma(`user_version = ${info.schemaVersion}`);
+      db.pragma(`application_id = ${info.applicationId}`);
+    } else if (version !== info.schemaVersion) {
+      throw schemaVersionMismatch(info, version);
+    } else if (appId !== info.applicationId) {
+      throw databaseKindMismatch(info, appId);
+    }
+    db.exec('COMMIT');
+  } catch (error) {
+    if (db.inTransaction) db.exec('ROLLBACK');
+    throw error;
+  }
+}
+
+function checkReadonlyGate(db: Db, info: KindInfo): void {
+  const version = pragmaNumber(db, 'user_version');
+  if (version !== info.schemaVersion) throw schemaVersionMismatch(info, version);
+  const appId = pragmaNumber(db, 'application_id');
+  if (appId !== info.applicationId) throw databaseKindMismatch(info, appId);
+}
+
+/**
+ * Opens `path` (or `':memory:'`) as a database of `info`'s kind. The parent folder must exist.
+ * Rejects with the kind's error class; a failed open closes the connection.
+ */
+export async function openDatabase(path: string, info: KindInfo, options: OpenOptions): Promise<Db> {
+  let db: Db | undefined;
+  try {
+    if (options.readonly) {
+      db = new Database(path, { readonly: true, fileMustExist: true, timeout: 1000 });
+      db.pragma('busy_timeout = 1000');
+      checkReadonlyGate(db, info);
+      db.pragma('cache_size = -500');
+      return db;
+    }
+    db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    if (path !== ':memory:') await switchToWal(db, options.clock, info);
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    runSchemaGate(db, info);
+    db.pragma('cache_size = -2000');
+    return db;
+  } catch (error) {
+    try {
+      db?.close();
+    } catch {
+      // the open already failed; the close error adds nothing
+    }
+    throw toAreaError(info.errorClass, error);
+  }
+}
