@@ -6,14 +6,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import {
-  type RuntimeCommit,
-  Store,
-  completionOf,
-  fenceOf,
-  isLashStoreError,
-  turnCommitHash,
-} from '../index.js';
+import { completionOf, fenceOf, isLashStoreError, type RuntimeCommit, Store, turnCommitHash } from '../index.js';
 
 const zeros = { inputTokens: 0, outputTokens: 0, cacheReadInputTokens: 0, cacheWriteInputTokens: 0, reasoningOutputTokens: 0 };
 
@@ -58,7 +51,11 @@ function turnCommit(sessionId: string, turn: number, parent: string | null): Run
       executionState: new TextEncoder().encode(`vm-state-${turn}`),
     },
     usageDeltas: [
-      { source: 'turn', model: 'demo-model', usage: { ...zeros, inputTokens: 120 + turn, outputTokens: 40, reasoningOutputTokens: 8 } },
+      {
+        source: 'turn',
+        model: 'demo-model',
+        usage: { ...zeros, inputTokens: 120 + turn, outputTokens: 40, reasoningOutputTokens: 8 },
+      },
     ],
     turnCommit: null,
     completedQueueClaims: [],
@@ -96,12 +93,20 @@ export async function runDemo(dirArg: string | undefined, out: NodeJS.WriteStrea
     });
     let parent: string | null = null;
     for (let turn = 0; turn < turns; turn++) {
-      const owner = { ownerId: `worker-${turn % 2}`, incarnationId: `worker-${turn % 2}:${process.pid}`, liveness: { kind: 'opaque' as const } };
+      const owner = {
+        ownerId: `worker-${turn % 2}`,
+        incarnationId: `worker-${turn % 2}:${process.pid}`,
+        liveness: { kind: 'opaque' as const },
+      };
       const claim = await store.tryClaimSessionExecutionLease(sessionId, owner, 30_000);
       if (claim.kind !== 'acquired') throw new Error(`lease busy for ${sessionId}`);
       const body = turnCommit(sessionId, turn, parent);
       const stamped = { ...body, turnCommit: { sessionId, turnId: `turn-${turn}`, turnCommitHash: turnCommitHash(body) } };
-      const commit = { ...stamped, sessionExecutionLease: fenceOf(claim.lease), releaseSessionExecutionLease: completionOf(claim.lease) };
+      const commit = {
+        ...stamped,
+        sessionExecutionLease: fenceOf(claim.lease),
+        releaseSessionExecutionLease: completionOf(claim.lease),
+      };
       const result = await store.commitRuntimeState(commit);
       commits++;
       if (turn % 5 === 4) {
@@ -111,7 +116,10 @@ export async function runDemo(dirArg: string | undefined, out: NodeJS.WriteStrea
         retries++;
         // A stale worker still holding the released fence is refused.
         try {
-          await store.commitRuntimeState({ ...turnCommit(sessionId, turn + 1, null), sessionExecutionLease: fenceOf(claim.lease) });
+          await store.commitRuntimeState({
+            ...turnCommit(sessionId, turn + 1, null),
+            sessionExecutionLease: fenceOf(claim.lease),
+          });
         } catch (error) {
           if (!isLashStoreError(error, 'SessionExecutionLeaseExpired')) throw error;
           fencedOut++;

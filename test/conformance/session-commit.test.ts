@@ -1,9 +1,9 @@
 /** 10-session-store §7.2: head commit, reads, metadata and turn-commit stamps. */
 import { expect, it } from 'vitest';
-import { ManualClock } from '../../src/testing.js';
-import { base, bytes, commitWith, fenced, lease, node, rejectsWith, release } from '../support/fixtures.js';
-import { describeBackends } from '../support/backends.js';
 import { turnCommitHash } from '../../src/index.js';
+import { ManualClock } from '../../src/testing.js';
+import { describeBackends } from '../support/backends.js';
+import { base, bytes, commitWith, fenced, lease, node, rejectsWith, release } from '../support/fixtures.js';
 
 describeBackends('SessionCommitStore', (backend) => {
   it('runtime_persistence_reports_declared_durability', async () => {
@@ -14,7 +14,13 @@ describeBackends('SessionCommitStore', (backend) => {
   it('commit_increments_head_and_round_trips_agent_frames', async () => {
     const { store } = await backend.open({ clock: new ManualClock(1000) });
     const F1 = { frameId: 'frame-1', sessionId: 'root', reason: 'initial' };
-    const F2 = { frameId: 'frame-2', sessionId: 'root', previousFrameId: 'frame-1', reason: 'plan_mode', executionStateSnapshot: bytes('frame-vm') };
+    const F2 = {
+      frameId: 'frame-2',
+      sessionId: 'root',
+      previousFrameId: 'frame-1',
+      reason: 'plan_mode',
+      executionStateSnapshot: bytes('frame-vm'),
+    };
     const c = base('root');
     c.agentFrames = [F1, F2];
     c.currentAgentFrameId = 'frame-2';
@@ -37,7 +43,15 @@ describeBackends('SessionCommitStore', (backend) => {
     const l = await lease(store, S, 'cas-owner');
     const commit = (id: string) =>
       store.commitRuntimeState(
-        fenced({ ...base(S), expectedHeadRevision: 0, graph: { kind: 'replaceFull', graph: { nodes: [node(id, null)], leafNodeId: id } } }, l, false),
+        fenced(
+          {
+            ...base(S),
+            expectedHeadRevision: 0,
+            graph: { kind: 'replaceFull', graph: { nodes: [node(id, null)], leafNodeId: id } },
+          },
+          l,
+          false,
+        ),
       );
     const results = await Promise.allSettled([commit('cas-left'), commit('cas-right')]);
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
@@ -73,7 +87,10 @@ describeBackends('SessionCommitStore', (backend) => {
     const c2 = base('root');
     c2.checkpoint.turnState.turnIndex = 1;
     await rejectsWith(
-      store.commitRuntimeState({ ...c2, turnCommit: { sessionId: 'root', turnId: 'provider-turn', turnCommitHash: turnCommitHash(c2) } }),
+      store.commitRuntimeState({
+        ...c2,
+        turnCommit: { sessionId: 'root', turnId: 'provider-turn', turnCommitHash: turnCommitHash(c2) },
+      }),
       'RuntimeTurnCommitConflict',
     );
   });

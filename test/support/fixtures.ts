@@ -1,6 +1,8 @@
 /** The fixtures of 10-session-store §7.0, with the exact shapes the catalogue uses. */
 import { expect } from 'vitest';
 import {
+  completionOf,
+  fenceOf,
   type LeaseOwnerIdentity,
   type PendingTurnInputDraft,
   type QueuedWorkBatchDraft,
@@ -10,8 +12,6 @@ import {
   type SessionNodeRecord,
   type Store,
   type TokenUsage,
-  completionOf,
-  fenceOf,
 } from '../../src/index.js';
 
 export const PID = process.pid;
@@ -22,7 +22,11 @@ export function owner(id: string): LeaseOwnerIdentity {
 }
 
 export function localOwner(id: string, inc: string, host: string, boot: string, pid: number, start: string): LeaseOwnerIdentity {
-  return { ownerId: id, incarnationId: inc, liveness: { kind: 'localProcess', hostId: host, bootId: boot, pid, processStart: start } };
+  return {
+    ownerId: id,
+    incarnationId: inc,
+    liveness: { kind: 'localProcess', hostId: host, bootId: boot, pid, processStart: start },
+  };
 }
 
 export const deadHolder = localOwner('dead-holder', 'dead-holder:incarnation', 'host-a', 'boot-a', PID, DEAD);
