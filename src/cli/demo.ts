@@ -6,6 +6,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { Presets, SingleBar } from 'cli-progress';
 import { completionOf, fenceOf, isLashStoreError, type RuntimeCommit, Store, turnCommitHash } from '../index.js';
 
 const zeros = { inputTokens: 0, outputTokens: 0, cacheReadInputTokens: 0, cacheWriteInputTokens: 0, reasoningOutputTokens: 0 };
@@ -79,6 +80,12 @@ export async function runDemo(dirArg: string | undefined, out: NodeJS.WriteStrea
   let fencedOut = 0;
   const started = performance.now();
   const paths: string[] = [];
+  // The bar draws on stderr only when it is a TTY, so piped output stays clean.
+  const bar = new SingleBar(
+    { format: 'committing turns [{bar}] {value}/{total} {session}', stream: process.stderr, hideCursor: true },
+    Presets.shades_classic,
+  );
+  bar.start(sessions.length * turns, 0, { session: '' });
   for (const sessionId of sessions) {
     const path = join(sessionsDir, `${sessionId}.db`);
     paths.push(path);
@@ -126,10 +133,12 @@ export async function runDemo(dirArg: string | undefined, out: NodeJS.WriteStrea
         }
       }
       parent = `${sessionId}:turn-${turn}:assistant`;
+      bar.increment(1, { session: sessionId });
     }
     await store.gcUnreachable();
     await store.close();
   }
+  bar.stop();
   const elapsed = performance.now() - started;
   out.write(`lash-store demo: ${sessions.length} sessions in ${sessionsDir}\n\n`);
   out.write('session           head  nodes  events  input tokens  verify\n');

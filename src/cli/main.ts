@@ -1,51 +1,68 @@
 /**
  * The `lash-store` command line. Exit status: 0 success, 1 a check failed, 2 bad usage; a user
- * mistake is one line on stderr, never a stack trace.
+ * mistake (missing file, wrong database kind, unsupported schema version) is one line on stderr,
+ * never a stack trace.
  */
-import { existsSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { isLashStoreError } from '../errors.js';
-import { Store } from '../stores/store.js';
+import { type EventsOptions, eventsCommand } from './commands/events.js';
+import { exportCommand } from './commands/export.js';
+import { inspectCommand } from './commands/inspect.js';
+import { compactCommand, gcCommand, vacuumCommand } from './commands/maintenance.js';
+import { verifyCommand } from './commands/verify.js';
 import { runDemo } from './demo.js';
+import { UsageError } from './errors.js';
 
-class UsageError extends Error {}
-
-async function verify(path: string): Promise<number> {
-  if (!existsSync(path)) throw new UsageError(`no such database file: ${path}`);
-  const store = await Store.openReadonly(path);
-  try {
-    const report = await store.verifyProjections();
-    if (report.ok) {
-      process.stdout.write(`ok: projections equal the replay of ${report.eventCount} events\n`);
-      return 0;
-    }
-    process.stdout.write(`MISMATCH: ${report.mismatches.length} rows differ from the replayed log\n`);
-    for (const m of report.mismatches.slice(0, 20)) process.stdout.write(`  ${m.table} ${m.key}\n`);
-    return 1;
-  } finally {
-    await store.close();
-  }
-}
+const USER_MISTAKES = new Set(['SchemaVersionMismatch', 'DatabaseKindMismatch', 'InvalidArgument']);
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit status. */
 export async function main(argv: string[]): Promise<number> {
   let status = 0;
+  const set = async (work: Promise<number>) => {
+    status = await work;
+  };
   const program = new Command('lash-store')
-    .description('Inspect and exercise lash-event-store databases')
+    .description('Run, inspect and maintain lash-event-store databases')
     .exitOverride()
+    .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   program
     .command('demo [dir]')
-    .description('run an embedded agent-runtime workload under ./lash-demo (or dir) and verify it')
-    .action(async (dir?: string) => {
-      status = await runDemo(dir);
-    });
+    .description('run an embedded agent-runtime workload under ./lash-demo (or dir), then verify it')
+    .action((dir?: string) => set(runDemo(dir)));
+  program
+    .command('inspect <db>')
+    .description('what a database holds: log, projections, head, leases')
+    .action((db: string) => set(inspectCommand(db)));
+  program
+    .command('events <db>')
+    .description('print the audit trail')
+    .option('--follow', 'keep printing events committed later, by any process')
+    .option('--after <seq>', 'start after this event sequence number')
+    .option('--json', 'print NDJSON, one event per line')
+    .action((db: string, options: EventsOptions) => set(eventsCommand(db, options)));
   program
     .command('verify <db>')
-    .description('re-derive the projections of a session database from its log and compare')
-    .action(async (db: string) => {
-      status = await verify(db);
-    });
+    .description('re-derive the projections from the log and compare (exit 1 on mismatch)')
+    .action((db: string) => set(verifyCommand(db)));
+  program
+    .command('export <db>')
+    .description('the whole audit trail as NDJSON on stdout')
+    .action((db: string) => set(exportCommand(db)));
+  program
+    .command('gc <db>')
+    .description('delete blobs no retained root reaches')
+    .action((db: string) => set(gcCommand(db)));
+  program
+    .command('vacuum <db>')
+    .description('physically delete tombstoned nodes and terminal turn inputs')
+    .action((db: string) => set(vacuumCommand(db)));
+  program
+    .command('compact <db>')
+    .description('snapshot the projections and delete the events up to --through')
+    .requiredOption('--through <seq>', 'last event sequence number to fold into the snapshot')
+    .option('--archive <file>', 'write the deleted events to this NDJSON file first (fsynced)')
+    .action((db: string, options: { through?: string; archive?: string }) => set(compactCommand(db, options)));
   try {
     await program.parseAsync(argv, { from: 'user' });
     return status;
@@ -57,7 +74,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (isLashStoreError(error)) {
       process.stderr.write(`lash-store: ${error.message}\n`);
-      return error.code === 'SchemaVersionMismatch' || error.code === 'DatabaseKindMismatch' ? 2 : 1;
+      return USER_MISTAKES.has(error.code) ? 2 : 1;
     }
     throw error;
   }
