@@ -19,6 +19,9 @@ import {
   type VacuumedData,
 } from './events.js';
 
+/** `sequence_counters` row holding the number of non-tombstoned graph nodes. */
+export const LIVE_GRAPH_NODES = 'live_graph_nodes';
+
 /** Handlers for the head, graph, ledger, meta and maintenance events. */
 export function headHandlers(db: Db): HandlerMap {
   const upsertHead = db.prepare(
@@ -34,7 +37,13 @@ export function headHandlers(db: Db): HandlerMap {
   const upsertMeta = db.prepare(
     'INSERT INTO session_meta (id, record) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET record = excluded.record',
   );
-  const tombstone = db.prepare('UPDATE graph_nodes SET tombstoned = 1 WHERE node_id = ?');
+  const tombstone = db.prepare('UPDATE graph_nodes SET tombstoned = 1 WHERE node_id = ? AND tombstoned = 0');
+  const setLiveCount = db.prepare(
+    `INSERT INTO sequence_counters (name, value) VALUES ('${LIVE_GRAPH_NODES}', ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value`,
+  );
+  const addLiveCount = db.prepare(
+    `INSERT INTO sequence_counters (name, value) VALUES ('${LIVE_GRAPH_NODES}', ?) ON CONFLICT(name) DO UPDATE SET value = value + excluded.value`,
+  );
   const deleteNode = db.prepare('DELETE FROM graph_nodes WHERE node_id = ?');
   const deleteInput = db.prepare('DELETE FROM pending_turn_inputs WHERE input_id = ?');
 
@@ -49,6 +58,8 @@ export function headHandlers(db: Db): HandlerMap {
       writeHead(d.head);
       if (d.graph.replaceAll) wipeNodes.run();
       insertNodes(d.graph.nodes);
+      if (d.graph.replaceAll) setLiveCount.run(d.graph.nodes.length);
+      else if (d.graph.nodes.length > 0) addLiveCount.run(d.graph.nodes.length);
       for (const entry of d.usageDeltas) insertUsage.run(pack(entry));
     },
     [TURN_COMMIT_RECORDED]: (data) => {
@@ -61,13 +72,16 @@ export function headHandlers(db: Db): HandlerMap {
       if (d.graph) {
         wipeNodes.run();
         insertNodes(d.graph);
+        setLiveCount.run(d.graph.length);
       }
     },
     [SESSION_META_SAVED]: (data) => {
       upsertMeta.run(pack(payload<SessionMetaSavedData>(data).meta));
     },
     [NODES_TOMBSTONED]: (data) => {
-      for (const id of payload<NodesTombstonedData>(data).nodeIds) tombstone.run(id);
+      let hidden = 0;
+      for (const id of payload<NodesTombstonedData>(data).nodeIds) hidden += tombstone.run(id).changes;
+      if (hidden > 0) addLiveCount.run(-hidden);
     },
     [VACUUMED]: (data) => {
       const d = payload<VacuumedData>(data);
