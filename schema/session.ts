@@ -97,6 +97,12 @@ export const queuedWorkBatches = sqliteTable(
     index('queued_work_batches_session_seq').on(t.sessionId, t.enqueueSeq),
     uniqueIndex('queued_work_batches_source_key').on(t.sessionId, t.sourceKey),
     index('queued_work_batches_claim').on(t.sessionId, t.claimId),
+    /**
+     * Claim candidates per held generation: a claim under generation g reads the partitions
+     * `generation != g` (0 = unclaimed) in `enqueue_seq` order, so rows g itself holds are never
+     * scanned; `available_at_ms` rides along so not-yet-available rows are skipped inside the index.
+     */
+    index('queued_work_batches_claimable').on(t.sessionId, t.claimSessionLeaseGeneration, t.enqueueSeq, t.availableAtMs),
   ],
 );
 
@@ -138,6 +144,10 @@ export const pendingTurnInputs = sqliteTable(
     index('pending_turn_inputs_session_seq').on(t.sessionId, t.enqueueSeq),
     uniqueIndex('pending_turn_inputs_source_key').on(t.sessionId, t.sourceKey),
     index('pending_turn_inputs_claim').on(t.sessionId, t.claimId),
+    /** Next-turn claim candidates per state and held generation (rows of the caller's generation are never scanned). */
+    index('pending_turn_inputs_claimable').on(t.sessionId, t.state, t.claimSessionLeaseGeneration, t.enqueueSeq),
+    /** Active-turn claim candidates: the pending inputs addressed to one turn, in order. */
+    index('pending_turn_inputs_active_turn').on(t.sessionId, t.state, t.ingressTurnId, t.enqueueSeq, t.ingressMinBoundary),
   ],
 );
 

@@ -36,6 +36,11 @@ export {
   turnCommitHash,
   turnInputCompletionOf,
 } from './leases/pure.js';
+export {
+  deriveQueuedWorkClaimLease,
+  selectLeadingSessionCommand,
+  selectTurnWorkClaimPrefix,
+} from './leases/queue-selection.js';
 export { completionOf, fenceOf, sameIncarnation } from './leases/session-lease.js';
 export { LeaseTimings } from './leases/timings.js';
 export { ensureSupportedRecordSchemaVersion } from './projections/session/records.js';

@@ -75,6 +75,8 @@ CREATE UNIQUE INDEX `pending_turn_inputs_enqueue_seq_unique` ON `pending_turn_in
 CREATE INDEX `pending_turn_inputs_session_seq` ON `pending_turn_inputs` (`session_id`,`enqueue_seq`);--> statement-breakpoint
 CREATE UNIQUE INDEX `pending_turn_inputs_source_key` ON `pending_turn_inputs` (`session_id`,`source_key`);--> statement-breakpoint
 CREATE INDEX `pending_turn_inputs_claim` ON `pending_turn_inputs` (`session_id`,`claim_id`);--> statement-breakpoint
+CREATE INDEX `pending_turn_inputs_claimable` ON `pending_turn_inputs` (`session_id`,`state`,`claim_session_lease_generation`,`enqueue_seq`);--> statement-breakpoint
+CREATE INDEX `pending_turn_inputs_active_turn` ON `pending_turn_inputs` (`session_id`,`state`,`ingress_turn_id`,`enqueue_seq`,`ingress_min_boundary`);--> statement-breakpoint
 CREATE TABLE `projection_snapshots` (
 	`snapshot_seq` integer PRIMARY KEY NOT NULL,
 	`recorded_at_ms` integer NOT NULL,
@@ -104,6 +106,7 @@ CREATE UNIQUE INDEX `queued_work_batches_enqueue_seq_unique` ON `queued_work_bat
 CREATE INDEX `queued_work_batches_session_seq` ON `queued_work_batches` (`session_id`,`enqueue_seq`);--> statement-breakpoint
 CREATE UNIQUE INDEX `queued_work_batches_source_key` ON `queued_work_batches` (`session_id`,`source_key`);--> statement-breakpoint
 CREATE INDEX `queued_work_batches_claim` ON `queued_work_batches` (`session_id`,`claim_id`);--> statement-breakpoint
+CREATE INDEX `queued_work_batches_claimable` ON `queued_work_batches` (`session_id`,`claim_session_lease_generation`,`enqueue_seq`,`available_at_ms`);--> statement-breakpoint
 CREATE TABLE `queued_work_items` (
 	`item_id` text PRIMARY KEY NOT NULL,
 	`batch_id` text NOT NULL,

@@ -252,6 +252,53 @@ export interface TurnInputCompletion {
   leaseToken: string;
   inputIds: string[];
 }
+export type PendingTurnInputCancelTarget = { kind: 'inputId'; value: string } | { kind: 'sourceKey'; value: string };
+/** The claim state of an input that a cancel refused to touch. */
+export interface PendingTurnInputClaimDiagnostics {
+  state: TurnInputState;
+  claimId: string | null;
+  claimOwner: LeaseOwnerIdentity | null;
+  /** Non-null only when a claim token is present. */
+  claimSessionLeaseGeneration: number | null;
+  claimFencingToken: number;
+}
+export type PendingTurnInputCancelOutcome =
+  | { kind: 'cancelled'; input: PendingTurnInput }
+  | { kind: 'alreadyClaimed'; input: PendingTurnInput; claim: PendingTurnInputClaimDiagnostics | null }
+  | { kind: 'alreadyCompleted'; input: PendingTurnInput }
+  | { kind: 'alreadyCancelled'; input: PendingTurnInput }
+  | { kind: 'notFound' };
+export interface PendingTurnInputCancelResult {
+  target: PendingTurnInputCancelTarget;
+  outcome: PendingTurnInputCancelOutcome;
+}
+export type PendingTurnInputSuffixCancelOutcome =
+  | { kind: 'anchorNotFound'; anchor: PendingTurnInputCancelTarget }
+  | { kind: 'outcomes'; anchor: PendingTurnInputCancelTarget; outcomes: PendingTurnInputCancelOutcome[] };
+
+// ---- claims shared by queued work and turn input ----
+/** The lease a claim grant derives from its head row (R7). */
+export interface ClaimLease {
+  claimId: string;
+  leaseToken: string;
+  fencingToken: number;
+  sessionLeaseGeneration: number;
+}
+/** Per-row claim projection, visible to callers only through diagnostics. */
+export interface ClaimColumns {
+  claimId: string | null;
+  claimOwner: LeaseOwnerIdentity | null;
+  claimToken: string | null;
+  /** Starts at 0, +1 on every successful claim of the row, never reset. */
+  claimFencingToken: number;
+  /** 0 when unclaimed. */
+  claimSessionLeaseGeneration: number;
+}
+/** Counters of `claimCheckpointWork` on one handle (10-session-store §3.1.7). */
+export interface CheckpointClaimCounts {
+  probeCount: number;
+  writeTransactionCount: number;
+}
 
 // ---- commit ----
 export interface RuntimeTurnCommitStamp {
