@@ -106,6 +106,8 @@ export class EventSourcedDatabase {
    * events it emitted after the commit. A throw rolls back every event, projection and blob row.
    */
   command<R>(fn: (tx: CommandTx) => R, now: number = this.clock.timestampMs()): R {
+    // A read-only handle refuses every write, including one that would turn out to change nothing.
+    if (this.db.readonly) throw backendError(this.errorClass, 'attempt to write a readonly database');
     const emitted: StoredEvent[] = [];
     const tx: CommandTx = {
       now,

@@ -74,20 +74,40 @@ function pragmaNumber(db: Db, name: string): number {
   return db.pragma(name, { simple: true }) as number;
 }
 
+/**
+ * What the gate decides for the database as the connection sees it now: `'initialise'` (empty),
+ * `'open'` (this kind at this version) or the refusal. Run it inside one transaction so the version
+ * and the schema objects come from one snapshot.
+ */
+function gateDecision(db: Db, info: KindInfo): 'initialise' | 'open' | LashStoreError {
+  const version = pragmaNumber(db, 'user_version');
+  if (version === 0 && !hasUserObjects(db)) return 'initialise';
+  if (version !== info.schemaVersion) return schemaVersionMismatch(info, version);
+  const appId = pragmaNumber(db, 'application_id');
+  if (appId !== info.applicationId) return databaseKindMismatch(info, appId);
+  return 'open';
+}
+
+/**
+ * Refuses, before the WAL switch rewrites the file header, a database the gate would refuse anyway,
+ * so a refused open leaves the file exactly as it was. A refusal cannot be a race with a concurrent
+ * first opener: initialisation commits the schema and the version together.
+ */
+function precheckGate(db: Db, info: KindInfo): void {
+  const decision = db.transaction(() => gateDecision(db, info)).deferred();
+  if (typeof decision !== 'string') throw decision;
+}
+
 /** The schema gate: initialise an empty database, accept a matching one, refuse anything else. */
 function runSchemaGate(db: Db, info: KindInfo): void {
   db.exec('BEGIN IMMEDIATE');
   try {
-    const version = pragmaNumber(db, 'user_version');
-    const appId = pragmaNumber(db, 'application_id');
-    if (version === 0 && !hasUserObjects(db)) {
+    const decision = gateDecision(db, info);
+    if (typeof decision !== 'string') throw decision;
+    if (decision === 'initialise') {
       for (const sql of ddlStatements(info.ddlFolder)) db.exec(sql);
       db.pragma(`user_version = ${info.schemaVersion}`);
       db.pragma(`application_id = ${info.applicationId}`);
-    } else if (version !== info.schemaVersion) {
-      throw schemaVersionMismatch(info, version);
-    } else if (appId !== info.applicationId) {
-      throw databaseKindMismatch(info, appId);
     }
     db.exec('COMMIT');
   } catch (error) {
@@ -119,7 +139,10 @@ export async function openDatabase(path: string, info: KindInfo, options: OpenOp
     }
     db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    if (path !== ':memory:') await switchToWal(db, options.clock, info);
+    if (path !== ':memory:') {
+      precheckGate(db, info);
+      await switchToWal(db, options.clock, info);
+    }
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     runSchemaGate(db, info);
