@@ -3,12 +3,12 @@ import type { BlobStore } from '../../blobs/blob-store.js';
 import type { AttachmentAdoptionReads } from '../../projections/session/attachments.js';
 import type { QueuedWorkReads } from '../../projections/session/queued-work.js';
 import type { SessionReads } from '../../projections/session/reads.js';
-import type { TurnInputSettlementReads } from '../../projections/session/turn-input.js';
+import type { TurnInputReads } from '../../projections/session/turn-input.js';
 
 export interface SessionContext {
   reads: SessionReads;
   queue: QueuedWorkReads;
-  inputs: TurnInputSettlementReads;
+  inputs: TurnInputReads;
   attachments: AttachmentAdoptionReads;
   blobs: BlobStore;
 }
