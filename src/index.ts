@@ -6,6 +6,9 @@
 export { BlobArtifactDescriptor } from './blobs/descriptors.js';
 export { type Clock, systemClock } from './clock.js';
 export { DEFAULT_MAX_INFLATED_BLOB_BYTES } from './codec.js';
+export { ProcessChangeCursor, ProcessEventAppendRequest } from './commands/process/builders.js';
+export { ProcessListFilter } from './commands/process/list-filter.js';
+export { originatorScopeId, ProcessRegistration, sessionScopeId } from './commands/process/registration.js';
 export {
   type AreaErrorClass,
   type DatabaseKind,
@@ -55,7 +58,10 @@ export {
   TRIGGER_APPLICATION_ID,
   TRIGGER_SCHEMA_VERSION,
 } from './sqlite/kinds.js';
+export { PROCESS_REGISTRY_KIND, type ProcessRegistryOptions, SqliteProcessRegistry } from './stores/process-registry.js';
 export { Store } from './stores/store.js';
 export { SESSION_CHECKPOINT_SCHEMA_VERSION, SESSION_HEAD_META_SCHEMA_VERSION } from './stores/versions.js';
+export { PROCESS_LEASE_SCHEMA_VERSION } from './stores/versions-process.js';
 export type * from './types/common.js';
+export type * from './types/process.js';
 export type * from './types/session.js';
