@@ -58,7 +58,7 @@ export {
   TRIGGER_APPLICATION_ID,
   TRIGGER_SCHEMA_VERSION,
 } from './sqlite/kinds.js';
-export { PROCESS_REGISTRY_KIND, type ProcessRegistryOptions, SqliteProcessRegistry } from './stores/process-registry.js';
+export { PROCESS_REGISTRY_KIND, SqliteProcessRegistry } from './stores/process-registry.js';
 export { Store } from './stores/store.js';
 export { SESSION_CHECKPOINT_SCHEMA_VERSION, SESSION_HEAD_META_SCHEMA_VERSION } from './stores/versions.js';
 export { PROCESS_LEASE_SCHEMA_VERSION } from './stores/versions-process.js';
