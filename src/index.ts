@@ -3,6 +3,15 @@
  * An event-sourced SQLite store: every command appends immutable events and updates its
  * projections in the same transaction.
  */
+export {
+  attachmentDurabilityTier,
+  contentId,
+  FileAttachmentStore,
+  InMemoryAttachmentStore,
+  NoopAttachmentManifest,
+  reclaimUnreferencedAttachments,
+  SessionAttachmentStore,
+} from './attachments/index.js';
 export { BlobArtifactDescriptor } from './blobs/descriptors.js';
 export { type Clock, systemClock } from './clock.js';
 export { DEFAULT_MAX_INFLATED_BLOB_BYTES } from './codec.js';
@@ -46,6 +55,12 @@ export {
 } from './leases/queue-selection.js';
 export { completionOf, fenceOf, sameIncarnation } from './leases/session-lease.js';
 export { LeaseTimings } from './leases/timings.js';
+export {
+  CURRENT_TRIGGER_MANIFEST_NAMESPACE,
+  MODULE_ARTIFACT_NAMESPACE,
+  PROCESS_ENV_NAMESPACE,
+  RAW_ARTIFACT_NAMESPACE,
+} from './projections/session/artifacts.js';
 export { ensureSupportedRecordSchemaVersion } from './projections/session/records.js';
 export {
   BUSY_TIMEOUT_MS,
@@ -59,9 +74,18 @@ export {
   TRIGGER_SCHEMA_VERSION,
 } from './sqlite/kinds.js';
 export { PROCESS_REGISTRY_KIND, SqliteProcessRegistry } from './stores/process-registry.js';
+export {
+  deleteSessionFiles,
+  isPrimarySessionDbName,
+  processRuntimeSessionIds,
+  SqliteSessionStoreFactory,
+  safeSessionDbFileName,
+} from './stores/session-store-factory.js';
 export { Store } from './stores/store.js';
 export { SESSION_CHECKPOINT_SCHEMA_VERSION, SESSION_HEAD_META_SCHEMA_VERSION } from './stores/versions.js';
 export { PROCESS_LEASE_SCHEMA_VERSION } from './stores/versions-process.js';
+export type * from './types/artifacts.js';
+export type * from './types/attachments.js';
 export type * from './types/common.js';
 export type * from './types/process.js';
 export type * from './types/session.js';

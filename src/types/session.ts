@@ -1,6 +1,8 @@
 /** Data shapes of the session store (10-session-store §2, 20-blobs-attachments-lifecycle §1). */
 import type { Clock } from '../clock.js';
 import type { JsonValue } from '../json.js';
+import type { ModuleArtifact } from './artifacts.js';
+import type { ProcessOwnerRegistry } from './attachments.js';
 import type { LeaseOwnerIdentity } from './common.js';
 
 export type SessionId = string;
@@ -406,4 +408,8 @@ export interface StoreOptions {
   clock?: Clock;
   /** Larger inflations fail with `CorruptData`; default 256 MiB. */
   maxInflatedBlobBytes?: number;
+  /** Lets attachment reconciliation prove process owners dead (a `SqliteProcessRegistry`); 20 §4.4. */
+  processRegistry?: ProcessOwnerRegistry | null;
+  /** Throws to reject a module artifact on put and on read (20 §5.3). */
+  verifyModuleArtifact?: ((artifact: ModuleArtifact) => void) | null;
 }

@@ -2,6 +2,7 @@
 import { StoreError } from '../../errors.js';
 import { composeProjector, type HandlerFactory } from '../handlers.js';
 import type { ProjectionSpec } from '../types.js';
+import { artifactHandlers } from './artifacts.js';
 import { attachmentHandlers } from './attachments.js';
 import { BLOB_STORED, BLOBS_COLLECTED } from './events.js';
 import { headHandlers } from './head.js';
@@ -19,6 +20,7 @@ export const sessionHandlerFactories: HandlerFactory[] = [
   queuedWorkHandlers,
   turnInputHandlers,
   attachmentHandlers,
+  artifactHandlers,
 ];
 
 /** Projection tables of the session database, with their primary keys. */
