@@ -4,7 +4,7 @@
  * values, and a bounded streaming inflater so a damaged or hostile value cannot exhaust memory.
  */
 import { Unzlib, zlibSync } from 'fflate';
-import { Packr, Unpackr } from 'msgpackr';
+import { C1, Packr, Unpackr } from 'msgpackr';
 import type { JsonValue } from './json.js';
 import { sortedKeys } from './json.js';
 
@@ -19,7 +19,10 @@ export function pack(value: unknown): Uint8Array {
   return packr.pack(value);
 }
 
-/** Decodes msgpack; byte strings come back as plain `Uint8Array`s. Throws on malformed input. */
+/**
+ * Decodes msgpack; byte strings come back as plain `Uint8Array`s. Throws on malformed input,
+ * including the never-used byte 0xC1, for which msgpackr returns a marker object instead of failing.
+ */
 export function unpack(bytes: Uint8Array): unknown {
   return toPlainBytes(unpackr.unpack(bytes));
 }
@@ -27,6 +30,7 @@ export function unpack(bytes: Uint8Array): unknown {
 /** Replaces Node `Buffer`s (what msgpackr yields for `bin`) with plain `Uint8Array` views, in place. */
 function toPlainBytes(value: unknown): unknown {
   if (value === null || typeof value !== 'object') return value;
+  if (value === C1) throw new Error('invalid MessagePack byte 0xC1');
   if (value instanceof Uint8Array) {
     return Buffer.isBuffer(value) ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength) : value;
   }

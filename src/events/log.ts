@@ -85,6 +85,10 @@ export class EventLog {
       if (row.codec === CODEC_ZLIB_MSGPACK) bytes = inflateBounded(bytes, this.maxInflatedBytes);
       else if (row.codec !== CODEC_MSGPACK) throw new Error(`unknown payload codec ${row.codec}`);
       data = unpack(bytes) as JsonValue;
+      // Every event payload is a map (`DomainEvent.data`); anything else is damage, not data.
+      if (data === null || typeof data !== 'object' || Array.isArray(data) || data instanceof Uint8Array) {
+        throw new Error('event payload is not a map');
+      }
     } catch (error) {
       const detail =
         error instanceof InflateLimitError ? error.message : `undecodable event payload: ${(error as Error).message}`;

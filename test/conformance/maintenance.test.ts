@@ -122,7 +122,7 @@ describeBackends('StoreMaintenance and blob GC', (backend: StoreBackend) => {
     expect(report.retainedBlobCount).toBeGreaterThanOrEqual(1);
     expect(report.deletedBlobCount).toBeGreaterThanOrEqual(1);
     const read = await store.loadSession({ kind: 'fullGraph' });
-    expect((read?.checkpoint?.toolState as { generation: number }).generation).toBe(2);
+    expect(read?.checkpoint?.toolState).toMatchObject({ generation: 2 });
     expect((await store.gcUnreachable()).deletedBlobCount).toBe(0);
   });
 

@@ -114,7 +114,7 @@ describeBackends('SessionCommitStore', (backend) => {
     const read = await store.loadSession({ kind: 'fullGraph' });
     expect(read?.sessionId).toBe('hydrated');
     expect(read?.checkpoint).not.toBeNull();
-    expect((read?.checkpoint?.toolState as { generation: number }).generation).toBe(9);
+    expect(read?.checkpoint?.toolState).toMatchObject({ generation: 9 });
     expect(read?.checkpoint?.pluginSnapshotRevision).toBe(12);
     expect(read?.tokenLedger).toHaveLength(1);
     expect(read?.tokenLedger[0]?.usage.inputTokens).toBe(11);
@@ -164,7 +164,7 @@ describeBackends('SessionCommitStore', (backend) => {
         expect((await store.loadSessionMeta())?.sessionName).toBe('Durable Root');
         const read = await store.loadSession({ kind: 'fullGraph' });
         expect(read?.sessionId).toBe('root');
-        expect((read?.checkpoint?.toolState as { generation: number }).generation).toBe(77);
+        expect(read?.checkpoint?.toolState).toMatchObject({ generation: 77 });
         const batches = await store.listQueuedWork('root');
         expect(batches).toHaveLength(1);
         expect(batches[0]?.batchId).toBe(queued.batchId);

@@ -77,26 +77,35 @@ export const backends: StoreBackend[] = [fileBackend, memoryBackend];
 /** After each test: every store still open verifies clean; closed file stores are reopened to verify. */
 afterEach(async () => {
   const stores = opened.splice(0);
-  for (const store of stores) {
-    let report: Awaited<ReturnType<Store['verifyProjections']>>;
-    try {
-      report = await store.verifyProjections();
-    } catch (error) {
-      if ((error as { code?: string }).code === 'Closed') continue;
-      throw error;
-    }
-    expect(report.mismatches, 'projections must equal the replayed log').toEqual([]);
-    expect(report.ok).toBe(true);
-    await store.close();
-  }
-  for (const path of reopenPaths) {
-    const store = await Store.open(path);
-    const report = await store.verifyProjections();
-    await store.close();
-    expect(report.mismatches, `projections of ${path} must equal the replayed log`).toEqual([]);
-  }
+  const paths = [...reopenPaths];
   reopenPaths.clear();
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  const folders = dirs.splice(0);
+  // A failed check must not leak this test's stores, files or folders into the next test.
+  try {
+    for (const store of stores) {
+      let report: Awaited<ReturnType<Store['verifyProjections']>>;
+      try {
+        report = await store.verifyProjections();
+      } catch (error) {
+        if ((error as { code?: string }).code === 'Closed') continue;
+        throw error;
+      }
+      expect(report.mismatches, 'projections must equal the replayed log').toEqual([]);
+      expect(report.ok).toBe(true);
+    }
+    for (const path of paths) {
+      const store = await Store.open(path);
+      try {
+        const report = await store.verifyProjections();
+        expect(report.mismatches, `projections of ${path} must equal the replayed log`).toEqual([]);
+      } finally {
+        await store.close();
+      }
+    }
+  } finally {
+    for (const store of stores) await store.close();
+    for (const dir of folders) rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 /** Runs `suite` once per backend. */
