@@ -13,7 +13,7 @@ import {
 } from '../../src/index.js';
 import { ManualClock } from '../../src/testing.js';
 import { describeBackends, fileBackend, type StoreBackend } from '../support/backends.js';
-import { base, bytes, commitWith, E, fenced, lease, node, rejectsWith, wake, X, zeros } from '../support/fixtures.js';
+import { base, bytes, commitWith, E, fenced, lease, nextIn, node, rejectsWith, wake, X, zeros } from '../support/fixtures.js';
 import { deleteRawBlob, rawBlob, rawBlobCount, rawMaxEventSeq, setRawBlob, sha256hex } from '../support/raw.js';
 
 function checkpoint(overrides: Partial<HydratedSessionCheckpoint>): HydratedSessionCheckpoint {
@@ -146,12 +146,10 @@ describeBackends('StoreMaintenance and blob GC', (backend: StoreBackend) => {
     const c1 = await lease(store, 'cadence', 'c1');
     await store.commitRuntimeState(fenced(base('cadence'), c1));
     expect(await store.getBlob(orphan1)).not.toBeNull();
-    // The catalogue enqueues one queued-work batch and two pending turn inputs; enqueuePendingTurnInput
-    // belongs to the turn-input work that is not in this tree yet, so two more queued-work batches stand
-    // in for the inputs: what matters is that enqueues do not advance the commit counter.
+    // Enqueues are not commits: they must not advance the auto-GC counter.
     await store.enqueueQueuedWork(wake('cadence', 'cadence work', E, X));
-    await store.enqueueQueuedWork(wake('cadence', 'cadence input one', E, X));
-    await store.enqueueQueuedWork(wake('cadence', 'cadence input two', E, X));
+    await store.enqueuePendingTurnInput(nextIn('cadence', 'cadence input one'));
+    await store.enqueuePendingTurnInput(nextIn('cadence', 'cadence input two'));
     await rejectsWith(
       store.commitRuntimeState({ ...base('cadence'), sessionExecutionLease: fenceOf(c1) }),
       'SessionExecutionLeaseExpired',
@@ -167,8 +165,8 @@ describeBackends('StoreMaintenance and blob GC', (backend: StoreBackend) => {
   });
 
   it('far_future_cutoffs_mean_everything (auto-GC cadence part)', async () => {
-    // attachments (issue 4): the listUncommitted / hasLiveRefForId / forgetAgedUncommittedIntents part
-    // of this entry needs the attachment manifest API.
+    // The manifest part of this entry (listUncommitted / hasLiveRefForId / forgetAgedUncommittedIntents
+    // with far-future cutoffs) is in attachment-manifest.test.ts with the other manifest cases.
     const { store } = await backend.open({ gcPolicy: { autoRunEveryCommits: Number.MAX_SAFE_INTEGER } });
     const orphanRef = await orphan(store, 'orphan');
     await commitWith(store, base('far'), 'far');

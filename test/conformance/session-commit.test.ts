@@ -156,9 +156,14 @@ describeBackends('SessionCommitStore', (backend) => {
       c.checkpoint.toolState = { generation: 77 };
       await commitWith(open, c, 'reopen');
       const queued = await open.enqueueQueuedWork(wake('root', 'survives reopen', E, X, 'reopen:queued'));
-      // attachments (issue 4): recordIntent({attachmentId: 'reopen-attachment', sessionId: 'root', canonicalUri:
-      // 'sha256:reopen-attachment', intentAtEpochMs: 100, ownerKind: null, ownerId: null}) and, on `reopen`, the
-      // check that listUncommitted(200) contains 'reopen-attachment' belong here once the manifest API exists.
+      await open.recordIntent({
+        attachmentId: 'reopen-attachment',
+        sessionId: 'root',
+        canonicalUri: 'sha256:reopen-attachment',
+        intentAtEpochMs: 100,
+        ownerKind: null,
+        ownerId: null,
+      });
 
       const check = async (store: Store) => {
         expect((await store.loadSessionMeta())?.sessionName).toBe('Durable Root');
@@ -169,6 +174,7 @@ describeBackends('SessionCommitStore', (backend) => {
         expect(batches).toHaveLength(1);
         expect(batches[0]?.batchId).toBe(queued.batchId);
         expect(text(batches[0] as (typeof batches)[number])).toBe('survives reopen');
+        expect((await store.listUncommitted(200)).map((e) => e.attachmentId)).toContain('reopen-attachment');
       };
       await check(reopen);
       // And after both handles are gone, a fresh handle sees the same.
