@@ -57,7 +57,7 @@ describeRegistries('process registry: completion', (backend) => {
     const accepted = await registry.completeProcess('auth-ext-accept', success('ok'), ext('session:owner'));
     expect(accepted.status.kind).toBe('completed');
     const [event] = (await registry.eventsAfter('auth-ext-accept', 0)).filter((e) => e.eventType === 'process.completed');
-    expect((event?.payload as { completionAuthority: unknown }).completionAuthority).toEqual({
+    expect((event?.payload as { completionAuthority: unknown } | undefined)?.completionAuthority).toEqual({
       kind: 'externalOwner',
       grantedTo: 'session:owner',
     });
