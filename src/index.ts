@@ -18,6 +18,10 @@ export { DEFAULT_MAX_INFLATED_BLOB_BYTES } from './codec.js';
 export { ProcessChangeCursor, ProcessEventAppendRequest } from './commands/process/builders.js';
 export { ProcessListFilter } from './commands/process/list-filter.js';
 export { originatorScopeId, ProcessRegistration, sessionScopeId } from './commands/process/registration.js';
+export { canonicalizeRuntimeEffectEnvelope, validateReplayedEffectEnvelope } from './effects/envelope.js';
+export { awaitEventPromiseKey, parseAwaitEventKey, parseResolution } from './effects/keys.js';
+export { scopeId, scopeKey, scopeSessionId } from './effects/scope.js';
+export { ActiveTurnControl, TurnWorkDriver } from './effects/turn-control.js';
 export {
   type AreaErrorClass,
   type DatabaseKind,
@@ -73,6 +77,7 @@ export {
   TRIGGER_APPLICATION_ID,
   TRIGGER_SCHEMA_VERSION,
 } from './sqlite/kinds.js';
+export { SqliteEffectHost } from './stores/effect-host.js';
 export { PROCESS_REGISTRY_KIND, SqliteProcessRegistry } from './stores/process-registry.js';
 export {
   deleteSessionFiles,
@@ -82,10 +87,25 @@ export {
   safeSessionDbFileName,
 } from './stores/session-store-factory.js';
 export { Store } from './stores/store.js';
+export { SqliteTriggerStore } from './stores/trigger-store.js';
 export { SESSION_CHECKPOINT_SCHEMA_VERSION, SESSION_HEAD_META_SCHEMA_VERSION } from './stores/versions.js';
 export { PROCESS_LEASE_SCHEMA_VERSION } from './stores/versions-process.js';
+export {
+  defaultTriggerSourceKey,
+  deterministicDeliveryProcessId,
+  deterministicOccurrenceId,
+  deterministicSubscriptionId,
+  emptyTriggerSourceKey,
+  triggerCommandHash,
+  triggerOccurrenceRequestHash,
+  triggerOperationReceiptId,
+  triggerOwnerNamespace,
+  triggerSubscriptionDefinitionHash,
+} from './triggers/identity.js';
 export type * from './types/artifacts.js';
 export type * from './types/attachments.js';
 export type * from './types/common.js';
+export type * from './types/effect.js';
 export type * from './types/process.js';
 export type * from './types/session.js';
+export type * from './types/trigger.js';
