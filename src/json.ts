@@ -55,6 +55,15 @@ export function canonicalJson(value: unknown): string {
   return 'null';
 }
 
+/**
+ * True when `text` has no lone surrogate (`String.prototype.isWellFormed`, which the ES2023 typings
+ * lack). Ill-formed text cannot be stored: UTF-8 (msgpack strings, SQLite text) replaces the lone
+ * surrogate, so what comes back, or what a key column matches, would not be what went in.
+ */
+export function isWellFormedText(text: string): boolean {
+  return !/\p{Surrogate}/u.test(text);
+}
+
 /** Options of `normalizeJson`. */
 export interface NormalizeJsonOptions {
   /** Accept `Uint8Array` leaves (session database only). */
@@ -66,18 +75,21 @@ export interface NormalizeJsonOptions {
 /**
  * Validates that `value` is a `JsonValue` and returns a normalized copy: `undefined` object members
  * dropped, Node `Buffer`s turned into plain `Uint8Array` views. Rejects functions, symbols, bigints,
- * non-finite numbers, class instances and cycles with `InvalidArgument` naming the offending path.
+ * non-finite numbers, ill-formed strings, class instances and cycles with `InvalidArgument` naming the
+ * offending path.
  */
 export function normalizeJson(value: unknown, argument: string, options: NormalizeJsonOptions): JsonValue {
   const seen = new Set<object>();
-  const expected = options.allowBytes ? 'a JSON value' : 'a JSON value';
+  const expected = 'a JSON value';
   const walk = (v: unknown, path: string): JsonValue => {
     switch (typeof v) {
       case 'string':
+        if (!isWellFormedText(v)) throw invalidArgument(options.errorClass, path, expected);
+        return v;
       case 'boolean':
         return v;
       case 'number':
-        if (!Number.isFinite(v)) throw invalidArgument(options.errorClass, path, `${expected} (finite number)`);
+        if (!Number.isFinite(v)) throw invalidArgument(options.errorClass, path, expected);
         return v;
       case 'object': {
         if (v === null) return null;
@@ -85,7 +97,7 @@ export function normalizeJson(value: unknown, argument: string, options: Normali
           if (!options.allowBytes) throw invalidArgument(options.errorClass, path, expected);
           return Buffer.isBuffer(v) ? new Uint8Array(v.buffer, v.byteOffset, v.byteLength) : v;
         }
-        if (seen.has(v)) throw invalidArgument(options.errorClass, path, `${expected} (no cycles)`);
+        if (seen.has(v)) throw invalidArgument(options.errorClass, path, expected);
         seen.add(v);
         try {
           if (Array.isArray(v)) return v.map((item, i) => walk(item, `${path}[${i}]`));
@@ -95,6 +107,7 @@ export function normalizeJson(value: unknown, argument: string, options: Normali
           for (const key of Object.keys(v)) {
             const member = (v as Record<string, unknown>)[key];
             if (member === undefined) continue;
+            if (!isWellFormedText(key)) throw invalidArgument(options.errorClass, path, expected);
             out[key] = walk(member, `${path}.${key}`);
           }
           return out;

@@ -4,7 +4,7 @@
  * is returned so stored data never carries `undefined` members or Node `Buffer`s.
  */
 import { type AreaErrorClass, invalidArgument } from '../errors.js';
-import { type JsonValue, normalizeJson } from '../json.js';
+import { isWellFormedText, type JsonValue, normalizeJson } from '../json.js';
 import { normalizeCount } from '../numbers.js';
 import type { LeaseOwnerIdentity, LeaseOwnerLiveness } from '../types/common.js';
 
@@ -38,6 +38,7 @@ export class Validator {
 
   string(value: unknown, path: string): string {
     if (typeof value !== 'string') this.fail(path, 'a string');
+    if (!isWellFormedText(value)) this.fail(path, 'a well-formed Unicode string');
     return value;
   }
 
