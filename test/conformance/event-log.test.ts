@@ -175,6 +175,8 @@ describeBackends('event log', (backend: StoreBackend) => {
     expect(fed, 'nothing of a failed commit is published').toEqual([]);
     // The fenced release each failed commit carried was rolled back with it: the lease is still live.
     await store.renewSessionExecutionLease(fenceOf(l), 60_000);
+    // Rolled-back appends leave no gap: the next committed event takes the next seq.
+    expect((await store.readEvents({ afterSeq: events.length })).map((e) => e.seq)).toEqual([events.length + 1]);
     await release(store, l);
   });
 
