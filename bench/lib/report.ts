@@ -1,0 +1,167 @@
+/** Markdown report of a run: machine, versions, medians with min–max, ratios, targets, raw rounds. */
+import type { BenchCase, Target } from './case.js';
+import type { Environment } from './env.js';
+import { type CaseSummary, type RunRecord, roundRatios, type Spread, spread, summarize } from './stats.js';
+
+export interface FixtureRecord {
+  caseName: string;
+  ok: boolean;
+  seconds: number;
+  notes: Record<string, number | string>;
+  error?: string;
+}
+
+export interface RunReport {
+  env: Environment;
+  command: string;
+  rounds: number;
+  quick: boolean;
+  seconds: number;
+  loadAverageAtEnd: number;
+  cases: BenchCase[];
+  records: RunRecord[];
+  fixtures: FixtureRecord[];
+}
+
+export interface TargetResult {
+  target: Target;
+  caseName: string;
+  pass: boolean;
+  measured: Spread | null;
+}
+
+function fmtNumber(n: number): string {
+  if (!Number.isFinite(n)) return String(n);
+  if (Math.abs(n) >= 100) return Math.round(n).toLocaleString('en-US');
+  return n.toLocaleString('en-US', { maximumSignificantDigits: 3 });
+}
+
+function fmtRatio(n: number): string {
+  return `${n.toFixed(n >= 10 ? 1 : 2)}×`;
+}
+
+function fmtSpread(s: Spread | null, fmt: (n: number) => string): string {
+  if (!s) return '—';
+  return s.n === 1 ? fmt(s.median) : `${fmt(s.median)} (${fmt(s.min)}–${fmt(s.max)})`;
+}
+
+export function evaluateTargets(cases: BenchCase[], records: RunRecord[]): TargetResult[] {
+  const out: TargetResult[] = [];
+  for (const c of cases) {
+    for (const target of c.targets ?? []) {
+      const measured =
+        target.kind === 'ratio'
+          ? spread(roundRatios(records, c.name, target.anchor ?? c.anchor ?? ''))
+          : spread(records.filter((r) => r.caseName === c.name && r.ok).map((r) => r.rate));
+      out.push({ target, caseName: c.name, measured, pass: measured !== null && measured.median >= target.min });
+    }
+  }
+  return out;
+}
+
+/** One line per target, for the console and the report. */
+export function targetLine(t: TargetResult, unitOf: (name: string) => string): string {
+  const what =
+    t.target.kind === 'ratio' ? fmtSpread(t.measured, fmtRatio) : `${fmtSpread(t.measured, fmtNumber)} ${unitOf(t.caseName)}`;
+  const verdict = t.measured === null ? 'FAIL (no measurement)' : t.pass ? 'PASS' : 'FAIL';
+  return `${verdict} — ${t.target.label}: measured ${what} (\`${t.caseName}\`, median over rounds)`;
+}
+
+/** The results table (markdown), also printed to the console. */
+export function resultsTable(cases: BenchCase[], summaries: Map<string, CaseSummary>): string {
+  const lines = [
+    '| case | durability | rate: median (min–max) | ÷ anchor of the same round: median (min–max) | CPU / wall | KiB written / op | write calls / op | peak RSS MiB |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const c of cases) {
+    const s = summaries.get(c.name);
+    if (!s) continue;
+    const rate = s.rate ? `${fmtSpread(s.rate, fmtNumber)} ${c.unit}` : `**failed** (${s.failures.length} runs)`;
+    const ratio = c.anchor ? `${fmtSpread(s.ratio, fmtRatio)} ${c.anchor}` : '—';
+    const cpu = s.cpuShare ? `${Math.round(s.cpuShare.median * 100)}%` : '—';
+    const kib = s.kibPerOp ? s.kibPerOp.median.toFixed(1) : '—';
+    const calls = s.writesPerOp ? s.writesPerOp.median.toFixed(1) : '—';
+    lines.push(
+      `| \`${c.name}\` | ${c.durability} | ${rate} | ${ratio} | ${cpu} | ${kib} | ${calls} | ${fmtSpread(s.rssMiB, (n) => n.toFixed(0))} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+function paramText(params: object): string {
+  return Object.entries(params)
+    .map(([k, v]) => `${k}=${typeof v === 'number' ? v.toLocaleString('en-US') : v}`)
+    .join(', ');
+}
+
+export function renderMarkdown(r: RunReport): string {
+  const { env } = r;
+  const summaries = new Map(r.cases.map((c) => [c.name, summarize(c, r.records)]));
+  const targets = evaluateTargets(r.cases, r.records);
+  const unitOf = (name: string) => r.cases.find((c) => c.name === name)?.unit ?? '';
+  const commit = env.library.commit ? ` @ ${env.library.commit}${env.library.dirty ? ' + uncommitted changes' : ''}` : '';
+  const out: string[] = [];
+  out.push('# lash-event-store benchmark results', '');
+  out.push(
+    `\`${r.command}\` — ${r.rounds} interleaved round${r.rounds === 1 ? '' : 's'}${r.quick ? ' (quick subset)' : ''}, started ${env.startedAt}, took ${Math.round(r.seconds)} s.`,
+    '',
+  );
+  out.push('## Machine and versions', '', '| | |', '| --- | --- |');
+  out.push(`| CPU | ${env.cpuModel} × ${env.cores} cores |`);
+  out.push(`| memory | ${env.memoryGiB} GiB |`);
+  out.push(`| OS | ${env.os} |`);
+  out.push(`| Node | ${env.node} |`);
+  out.push(`| lash-event-store | ${env.library.version}${commit} (built \`dist/\`) |`);
+  out.push(`| better-sqlite3 | ${env.betterSqlite3.version} (SQLite ${env.betterSqlite3.sqlite}) |`);
+  out.push(`| 1-min load average | ${env.loadAverageAtStart.toFixed(2)} at start, ${r.loadAverageAtEnd.toFixed(2)} at end |`);
+  out.push('');
+  out.push('## Results', '');
+  out.push(
+    'Each case ran once per round in a fresh `node` process on a fresh database file in `bench/.scratch/`; ' +
+      'only the measured phase is timed. Cells are median (min–max) over rounds. Ratios are computed per round ' +
+      "against the anchor's run in the same round, then reduced to a median. CPU / wall is the process's CPU time " +
+      'during the measured phase over its wall time (below 100%: waiting on I/O, or preempted). ' +
+      '"KiB written / op" and "write calls / op" come from `/proc/self/io` (`wchar`, `syscw`) around the measured ' +
+      'phase: WAL frames plus checkpoints, the write amplification of one operation.',
+    '',
+  );
+  out.push(resultsTable(r.cases, summaries), '');
+  if (targets.length > 0) {
+    out.push('## Targets', '');
+    for (const t of targets) out.push(`- ${targetLine(t, unitOf)}`);
+    out.push('');
+  }
+  const failures = [...summaries.values()].flatMap((s) => s.failures);
+  if (failures.length > 0) {
+    out.push('## Failures', '');
+    for (const f of failures) out.push(`- \`${f.caseName}\` round ${f.round}: ${(f.error ?? '').split('\n')[0]}`);
+    out.push('');
+  }
+  out.push('## Cases', '');
+  for (const c of r.cases) {
+    const params = r.quick ? c.params.quick : c.params.full;
+    out.push(`- \`${c.name}\` (${c.unit}) — ${c.title}. Parameters: ${params ? paramText(params) : '—'}.`);
+  }
+  out.push('');
+  if (r.fixtures.length > 0) {
+    out.push('## Fixtures (built once per run, not timed; each round measures a fresh copy)', '');
+    for (const f of r.fixtures) {
+      const detail = f.ok ? paramText(f.notes) : `failed: ${(f.error ?? '').split('\n')[0]}`;
+      out.push(`- \`${f.caseName}\`: ${detail}; built in ${f.seconds.toFixed(1)} s.`);
+    }
+    out.push('');
+  }
+  out.push('## Per-round data', '');
+  out.push(
+    '| round | case | ops | measured ms | rate | CPU ms | KiB written | peak RSS MiB | load avg before | notes |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  );
+  for (const rec of [...r.records].sort((a, b) => a.round - b.round)) {
+    const notes = rec.ok ? paramText(rec.notes) : `failed: ${(rec.error ?? '').split('\n')[0]}`;
+    out.push(
+      `| ${rec.round} | \`${rec.caseName}\` | ${rec.ok ? rec.ops.toLocaleString('en-US') : '—'} | ${rec.ok ? rec.ms.toFixed(1) : '—'} | ${rec.ok ? fmtNumber(rec.rate) : '—'} | ${rec.ok ? rec.cpuMs.toFixed(0) : '—'} | ${rec.io ? Math.round(rec.io.writtenBytes / 1024).toLocaleString('en-US') : '—'} | ${(rec.maxRssKiB / 1024).toFixed(0)} | ${rec.load1.toFixed(1)} | ${notes} |`,
+    );
+  }
+  out.push('');
+  return out.join('\n');
+}
