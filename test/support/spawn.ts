@@ -33,7 +33,7 @@ export async function runWorkers<T>(script: string, data: object[]): Promise<Out
  * printed `ready`, then writes the start line to all of them at once and resolves with the JSON
  * outcome each prints, in order.
  */
-export async function runChildren<T>(script: string, argLists: string[][], timeoutMs = 30_000): Promise<Outcome<T>[]> {
+export async function runChildren<T>(script: string, argLists: string[][], timeoutMs = 50_000): Promise<Outcome<T>[]> {
   const file = await compiledScript(script);
   const children = argLists.map((args) => spawn(process.execPath, [file, ...args], { stdio: ['pipe', 'pipe', 'pipe'] }));
   const timer = setTimeout(() => {

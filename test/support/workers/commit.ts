@@ -3,7 +3,8 @@
  * and posts the settled outcome (10-session-store Appendix C.1).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { type RuntimeCommit, Store } from '../../../src/index.js';
+import type { RuntimeCommit } from '../../../src/index.js';
+import { Store } from '../../../src/stores/store.js';
 import { arriveAndWait } from './barrier.js';
 import { settle } from './outcome.js';
 

@@ -9,7 +9,7 @@
  */
 import { createInterface } from 'node:readline';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { Store } from '../../../src/index.js';
+import { Store } from '../../../src/stores/store.js';
 import { arriveAndWait } from './barrier.js';
 import { settle } from './outcome.js';
 
