@@ -9,6 +9,7 @@ import { type EventsOptions, eventsCommand } from './commands/events.js';
 import { exportCommand } from './commands/export.js';
 import { inspectCommand } from './commands/inspect.js';
 import { compactCommand, gcCommand, vacuumCommand } from './commands/maintenance.js';
+import { resolveAwaitCommand } from './commands/resolve-await.js';
 import { verifyCommand } from './commands/verify.js';
 import { runDemo } from './demo.js';
 import { UsageError } from './errors.js';
@@ -63,6 +64,10 @@ export async function main(argv: string[]): Promise<number> {
     .requiredOption('--through <seq>', 'last event sequence number to fold into the snapshot')
     .option('--archive <file>', 'write the deleted events to this NDJSON file first (fsynced)')
     .action((db: string, options: { through?: string; archive?: string }) => set(compactCommand(db, options)));
+  program
+    .command('resolve-await <effect-db> <key-json> <resolution-json>')
+    .description('resolve a durable keyed promise of an effect database (exit 1 when the key is unknown or revoked)')
+    .action((db: string, key: string, resolution: string) => set(resolveAwaitCommand(db, key, resolution)));
   try {
     await program.parseAsync(argv, { from: 'user' });
     return status;

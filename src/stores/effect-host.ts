@@ -4,7 +4,7 @@
  * mode), hands out scoped controllers and is itself an await-event resolver.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import type { Observable } from 'rxjs';
 import { type Clock, systemClock } from '../clock.js';
@@ -164,7 +164,9 @@ export class SqliteEffectHost implements EffectHost, AwaitEventResolver {
     options?: EffectHostOptions,
   ): Promise<ResolveOutcome> {
     if (typeof path !== 'string' || path === '') throw invalidArgument(EffectHostError, 'path', 'a file path');
-    if (!existsSync(path)) throw new EffectHostError('DatabaseNotFound', `effect replay database not found: ${path}`, { path });
+    // An empty file is no database either: opening it would initialise a fresh one.
+    if (!existsSync(path) || statSync(path).size === 0)
+      throw new EffectHostError('DatabaseNotFound', `effect replay database not found: ${path}`, { path });
     const host = await SqliteEffectHost.open(path, options);
     try {
       return await host.resolveAwaitEvent(key, resolution);

@@ -231,11 +231,12 @@ export interface TurnAddress {
   sessionId: string;
   turnId: string;
 }
-export interface TurnCancellationEvidence {
+/** A type alias (not an interface) so evidence is assignable to `JsonValue` payloads. */
+export type TurnCancellationEvidence = {
   requestId: string;
   origin: string | null;
   reason: string | null;
-}
+};
 export interface TurnCancelRequest {
   address: TurnAddress;
   requestId: string;
