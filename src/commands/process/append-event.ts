@@ -62,12 +62,8 @@ export function decideAppend(
   return { kind: 'insert', event, payloadHash: hash, idempotencyKey: key };
 }
 
-/** Appends the decided event and projects it; returns the record afterwards. */
-export function insertDecided(
-  ctx: ProcessContext,
-  tx: CommandTx,
-  decision: Extract<AppendDecision, { kind: 'insert' }>,
-): ProcessRecord {
+/** Appends the decided event and projects it. */
+export function insertDecided(tx: CommandTx, decision: Extract<AppendDecision, { kind: 'insert' }>): void {
   const data: ProcessEventAppendedData = {
     processId: decision.event.processId,
     event: decision.event,
@@ -75,7 +71,6 @@ export function insertDecided(
     idempotencyKey: decision.idempotencyKey,
   };
   tx.emit({ stream: processStream(data.processId), type: PROCESS_EVENT_APPENDED, data });
-  return loadRecord(ctx, data.processId);
 }
 
 /**
@@ -104,7 +99,7 @@ export function appendEventTx(
   let record = loadRecord(ctx, processId);
   const decision = decideAppend(ctx, record, request, tx.now);
   if (decision.kind === 'replay') record = repairIfTorn(ctx, tx, record, decision.event);
-  else insertDecided(ctx, tx, decision);
+  else insertDecided(tx, decision);
   const target = request.wakeTargetScope ?? record.wakeTarget;
   return { event: decision.event, wakeDelivery: wakeDeliveryFor(decision.event, record, target) };
 }

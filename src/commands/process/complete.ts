@@ -98,7 +98,8 @@ export function completeProcessTx(
   checkAuthority(record, output, authority);
   const decision = decideAppend(ctx, record, terminalRequest(processId, output, authority), tx.now);
   if (decision.kind === 'replay') return repairIfTorn(ctx, tx, record, decision.event);
-  return insertDecided(ctx, tx, decision);
+  insertDecided(tx, decision);
+  return loadRecord(ctx, processId);
 }
 
 /** `completeProcessWithLease`: a replay short-circuits before the lease check; an insert releases the lease. */
@@ -120,7 +121,7 @@ export function completeProcessWithLeaseTx(
     row.owner.incarnationId === lease.owner.incarnationId &&
     row.fencingToken === lease.fencingToken;
   if (!holds) throw leaseExpired(processId);
-  insertDecided(ctx, tx, decision);
+  insertDecided(tx, decision);
   const data: ProcessLeaseReleasedData = { processId, leaseToken: row.leaseToken, fencingToken: row.fencingToken };
   tx.emit({ stream: processStream(processId), type: PROCESS_LEASE_RELEASED, data });
   return loadRecord(ctx, processId);

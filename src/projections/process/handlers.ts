@@ -50,7 +50,7 @@ import {
   payload,
 } from './events.js';
 import { ProcessReads } from './reads.js';
-import { encodeHandover, encodeJson } from './records.js';
+import { encodeHandover, encodeJson, encodeRecord } from './records.js';
 
 /** Handlers of every registry event type. */
 export function processHandlers(db: Db): HandlerMap {
@@ -59,6 +59,7 @@ export function processHandlers(db: Db): HandlerMap {
     `INSERT INTO processes (process_id, registration_hash, owner_scope_id, created_at_ms, updated_at_ms, change_seq, status, record_json)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
   );
+  const touchRecord = db.prepare('UPDATE processes SET updated_at_ms = ?, change_seq = ? WHERE process_id = ?');
   const updateRecord = db.prepare(
     'UPDATE processes SET updated_at_ms = ?, change_seq = ?, status = ?, record_json = ? WHERE process_id = ?',
   );
@@ -102,7 +103,7 @@ export function processHandlers(db: Db): HandlerMap {
   ];
 
   const write = (record: ProcessRecord): void => {
-    updateRecord.run(record.updatedAtMs, record.changeSeq, record.status.kind, encodeJson(record), record.id);
+    updateRecord.run(record.updatedAtMs, record.changeSeq, record.status.kind, encodeRecord(record), record.id);
   };
   /** Re-reads, changes and rewrites a record with the event's seq as its change position. */
   const change = (processId: string, event: StoredEvent, fn: (record: ProcessRecord) => void): void => {
@@ -152,7 +153,7 @@ export function processHandlers(db: Db): HandlerMap {
         record.updatedAtMs,
         record.changeSeq,
         'running',
-        encodeJson(record),
+        encodeRecord(record),
       );
     },
     [PROCESS_EXTERNAL_REF_SET]: (data, event) =>
@@ -163,12 +164,22 @@ export function processHandlers(db: Db): HandlerMap {
       const d = payload<ProcessEventAppendedData>(data);
       const e = d.event;
       insertEvent.run(e.processId, e.sequence, e.eventType, d.payloadHash, d.idempotencyKey, e.occurredAtMs, encodeJson(e));
-      change(d.processId, event, (r) => {
-        const terminal = e.semantics.terminal;
-        if (terminal) {
-          r.status = { kind: terminal.state, awaitOutput: terminal.awaitOutput };
-          r.wait = null;
+      const terminal = e.semantics.terminal;
+      if (terminal === null) {
+        // Only the two columns change; the record text stays as it is.
+        if (touchRecord.run(e.occurredAtMs, event.seq, d.processId).changes !== 1) {
+          throw corruptData(
+            ProcessRegistryError,
+            'events',
+            String(event.seq),
+            `${event.type} for unknown process ${d.processId}`,
+          );
         }
+        return;
+      }
+      change(d.processId, event, (r) => {
+        r.status = { kind: terminal.state, awaitOutput: terminal.awaitOutput };
+        r.wait = null;
         r.updatedAtMs = e.occurredAtMs;
       });
     },

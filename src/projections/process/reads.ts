@@ -44,7 +44,15 @@ export interface StoredProcessEvent {
 
 interface RecordRow {
   process_id: string;
+  updated_at_ms: number;
+  change_seq: number;
   record_json: string;
+}
+
+const RECORD_COLUMNS = 'process_id, updated_at_ms, change_seq, record_json';
+
+function recordOf(row: RecordRow): ProcessRecord {
+  return decodeRecord(row.process_id, row.record_json, row.updated_at_ms, row.change_seq);
 }
 interface EventRow {
   process_id: string;
@@ -97,15 +105,15 @@ export class ProcessReads {
   readonly #firstOfType: Statement;
 
   constructor(readonly db: Db) {
-    this.#record = db.prepare('SELECT process_id, record_json FROM processes WHERE process_id = ?');
+    this.#record = db.prepare(`SELECT ${RECORD_COLUMNS} FROM processes WHERE process_id = ?`);
     this.#exists = db.prepare('SELECT 1 FROM processes WHERE process_id = ?').pluck();
-    this.#byStatus = db.prepare('SELECT process_id, record_json FROM processes WHERE status = ?');
-    this.#all = db.prepare('SELECT process_id, record_json FROM processes');
+    this.#byStatus = db.prepare(`SELECT ${RECORD_COLUMNS} FROM processes WHERE status = ?`);
+    this.#all = db.prepare(`SELECT ${RECORD_COLUMNS} FROM processes`);
     this.#changedSince = db.prepare(
-      'SELECT process_id, record_json FROM processes WHERE change_seq > ? ORDER BY change_seq, process_id LIMIT ?',
+      `SELECT ${RECORD_COLUMNS} FROM processes WHERE change_seq > ? ORDER BY change_seq, process_id LIMIT ?`,
     );
     this.#wakeTargetSession = db.prepare(
-      "SELECT process_id, record_json FROM processes WHERE json_extract(record_json, '$.wakeTarget.sessionId') = ? ORDER BY process_id",
+      `SELECT ${RECORD_COLUMNS} FROM processes WHERE json_extract(record_json, '$.wakeTarget.sessionId') = ? ORDER BY process_id`,
     );
     this.#maxSequence = db.prepare('SELECT coalesce(max(sequence), 0) FROM process_events WHERE process_id = ?').pluck();
     this.#eventByKey = db.prepare(
@@ -129,7 +137,8 @@ export class ProcessReads {
     this.#ack = db.prepare('SELECT 1 FROM process_wake_acks WHERE process_id = ? AND sequence = ?').pluck();
     this.#grant = db.prepare('SELECT * FROM process_handle_grants WHERE scope_id = ? AND process_id = ?');
     this.#grantsOfScope = db.prepare(
-      `SELECT g.session_id, g.scope_id, g.process_id, g.descriptor_json, p.record_json FROM process_handle_grants g
+      `SELECT g.session_id, g.scope_id, g.process_id, g.descriptor_json, p.record_json, p.updated_at_ms, p.change_seq
+       FROM process_handle_grants g
        JOIN processes p ON p.process_id = g.process_id WHERE g.scope_id = ?`,
     );
     this.#grantsOfProcess = db.prepare('SELECT * FROM process_handle_grants WHERE process_id = ? ORDER BY session_id, scope_id');
@@ -155,7 +164,7 @@ export class ProcessReads {
   /** The record, or null when no row exists. */
   record(processId: string): ProcessRecord | null {
     const row = this.#record.get(processId) as RecordRow | undefined;
-    return row ? decodeRecord(row.process_id, row.record_json) : null;
+    return row ? recordOf(row) : null;
   }
 
   exists(processId: string): boolean {
@@ -166,17 +175,17 @@ export class ProcessReads {
   records(status: string | null): ProcessRecord[] {
     const rows = (status === null ? this.#all.all() : this.#byStatus.all(status)) as RecordRow[];
     rows.sort((a, b) => (a.process_id < b.process_id ? -1 : a.process_id > b.process_id ? 1 : 0));
-    return rows.map((r) => decodeRecord(r.process_id, r.record_json));
+    return rows.map((r) => recordOf(r));
   }
 
   /** Up to `limit` records with `changeSeq > after`, in change order. */
   changedSince(after: number, limit: number): ProcessRecord[] {
-    return (this.#changedSince.all(after, limit) as RecordRow[]).map((r) => decodeRecord(r.process_id, r.record_json));
+    return (this.#changedSince.all(after, limit) as RecordRow[]).map((r) => recordOf(r));
   }
 
   /** Records whose wake target is any scope of `sessionId`. */
   wakeTargetsOfSession(sessionId: string): ProcessRecord[] {
-    return (this.#wakeTargetSession.all(sessionId) as RecordRow[]).map((r) => decodeRecord(r.process_id, r.record_json));
+    return (this.#wakeTargetSession.all(sessionId) as RecordRow[]).map((r) => recordOf(r));
   }
 
   /** The highest sequence of the process's event log (0 when empty). */
@@ -243,9 +252,9 @@ export class ProcessReads {
 
   /** Grants of one scope id with their records (grants of missing rows never appear), by process id. */
   grantsOfScope(scopeId: string): Array<{ grant: GrantRow; record: ProcessRecord }> {
-    const rows = this.#grantsOfScope.all(scopeId) as Array<GrantDbRow & { record_json: string }>;
+    const rows = this.#grantsOfScope.all(scopeId) as Array<GrantDbRow & RecordRow>;
     rows.sort((a, b) => (a.process_id < b.process_id ? -1 : a.process_id > b.process_id ? 1 : 0));
-    return rows.map((r) => ({ grant: this.#grantRow(r), record: decodeRecord(r.process_id, r.record_json) }));
+    return rows.map((r) => ({ grant: this.#grantRow(r), record: recordOf(r) }));
   }
 
   /** Grants of one process, by session id then scope id. */

@@ -35,7 +35,7 @@ const isNullOr = (v: unknown, f: (x: unknown) => boolean) => v === null || f(v);
 
 function checkRecord(r: Record<string, unknown>): string | null {
   if (!isStr(r.id) || !isStr(r.registrationHash)) return 'record has no id or registration hash';
-  if (!isNum(r.createdAtMs) || !isNum(r.updatedAtMs) || !isNum(r.changeSeq)) return 'record timestamps are not numbers';
+  if (!isNum(r.createdAtMs)) return 'record creation time is not a number';
   if (!isObj(r.status) || !STATUS_KINDS.has(r.status.kind as string)) return 'record status is not a process status';
   if (r.status.kind !== 'running' && !isObj(r.status.awaitOutput)) return 'terminal status has no await output';
   if (!isObj(r.input) || !isStr(r.input.kind)) return 'record input has the wrong shape';
@@ -70,9 +70,24 @@ export function encodeJson(value: unknown): string {
   return canonicalJson(value);
 }
 
-/** A `processes.record_json` value. */
-export function decodeRecord(processId: string, text: unknown): ProcessRecord {
-  return parse<ProcessRecord>('processes', processId, text, checkRecord);
+/**
+ * The `processes.record_json` text of a record. `updatedAtMs` and `changeSeq` live only in their
+ * columns, so an append that changes nothing else rewrites two integers instead of the record.
+ */
+export function encodeRecord(record: ProcessRecord): string {
+  const { updatedAtMs: _updated, changeSeq: _change, ...rest } = record;
+  return canonicalJson(rest);
+}
+
+/** A record from its `record_json` text and its `updated_at_ms` / `change_seq` columns. */
+export function decodeRecord(processId: string, text: unknown, updatedAtMs: unknown, changeSeq: unknown): ProcessRecord {
+  const record = parse<ProcessRecord>('processes', processId, text, checkRecord);
+  if (!isNum(updatedAtMs) || !isNum(changeSeq)) {
+    throw corruptData(ProcessRegistryError, 'processes', processId, 'updated_at_ms or change_seq is not a number');
+  }
+  record.updatedAtMs = updatedAtMs as number;
+  record.changeSeq = changeSeq as number;
+  return record;
 }
 
 /** A `process_events.event_json` value. */
