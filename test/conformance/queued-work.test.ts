@@ -597,3 +597,212 @@ describeBackends(
   },
   [fileBackend],
 );
+
+describeBackends('QueuedWorkStore details', (backend) => {
+  const open = async (clock = new ManualClock(1_000)) => (await backend.open({ clock })).store;
+
+  it('exact-id claims are all-or-nothing, order-sensitive and may bypass earlier work', async () => {
+    const store = await open();
+    const command = await store.enqueueQueuedWork(cmd('root', 'earlier command'));
+    const x1 = await store.enqueueQueuedWork(wake('root', 'exclusive one', E, X));
+    const j1 = await store.enqueueQueuedWork(grouped(wake('root', 'join one', E, J), 'g'));
+    const j2 = await store.enqueueQueuedWork(grouped(wake('root', 'join two', E, J), 'g'));
+    const jOther = await store.enqueueQueuedWork(grouped(wake('root', 'join other group', E, J), 'h'));
+    const late = await store.enqueueQueuedWork(grouped(wake('root', 'after commit join', A, J), 'g'));
+    const other = await store.enqueueQueuedWork(wake('other', 'other session', E, X));
+    const l = await lease(store, 'root', 'o');
+    const o = owner('o');
+    const byIds = (list: string[], boundary: 'idle' | 'activeTurnCheckpoint' = 'idle') =>
+      store.claimReadyQueuedWorkByBatchIds('root', fenceOf(l), o, boundary, list);
+    const before = await eventCount(store);
+    expect(await byIds([command.batchId])).toBeNull(); // session commands are never claimed by id
+    expect(await byIds([x1.batchId, j1.batchId])).toBeNull(); // an exclusive first batch allows one id
+    expect(await byIds([j1.batchId, jOther.batchId])).toBeNull(); // merge keys differ
+    expect(await byIds([j1.batchId, late.batchId])).toBeNull(); // delivery policies differ
+    expect(await byIds([late.batchId], 'activeTurnCheckpoint')).toBeNull(); // boundary gate
+    expect(await byIds([j1.batchId, j1.batchId])).toBeNull(); // duplicates
+    expect(await byIds([other.batchId])).toBeNull(); // another session's batch
+    expect(await byIds(['missing'])).toBeNull();
+    expect(await eventCount(store)).toBe(before);
+    // given order, first given batch heads the claim id; earlier ready work is bypassed
+    const claim = await byIds([j2.batchId, j1.batchId]);
+    expect(ids(claim)).toEqual([j2.batchId, j1.batchId]);
+    expect(claim!.claimId).toBe(`qwc:${j2.enqueueSeq}:1`);
+    // rows held by this generation are not claimable by id again
+    expect(await byIds([j1.batchId])).toBeNull();
+    expect(await store.claimReadyQueuedWorkByBatchIds('root', fenceOf(l), o, 'idle', [])).toBeNull();
+  });
+
+  it('availableAtMs gates claims but not listing or cancelling', async () => {
+    const clock = new ManualClock(1_000);
+    const store = await open(clock);
+    const soon = await store.enqueueQueuedWork({ ...wake('root', 'soon', E, X), availableAtMs: 2_000 });
+    const now = await store.enqueueQueuedWork(wake('root', 'now', E, X));
+    const never = await store.enqueueQueuedWork({ ...wake('root', 'far future', E, X), availableAtMs: Number.POSITIVE_INFINITY });
+    expect(never.availableAtMs).toBe(Number.MAX_SAFE_INTEGER);
+    const l = await acquire(store, 'root', owner('o'), Number.POSITIVE_INFINITY);
+    const o = owner('o');
+    // the not-yet-available head neither blocks nor is claimed
+    expect(ids(await store.claimReadyQueuedWork('root', fenceOf(l), o, 'idle', 10))).toEqual([now.batchId]);
+    expect(await store.claimReadyQueuedWork('root', fenceOf(l), o, 'idle', 10)).toBeNull();
+    expect(await store.claimReadyQueuedWorkByBatchIds('root', fenceOf(l), o, 'idle', [soon.batchId])).toBeNull();
+    expect((await store.listPendingQueuedWork('root')).map((b) => b.batchId)).toEqual([soon.batchId, never.batchId]);
+    clock.set(2_000);
+    expect(ids(await store.claimReadyQueuedWork('root', fenceOf(l), o, 'idle', 10))).toEqual([soon.batchId]);
+    expect((await store.cancelQueuedWorkBatch('root', never.batchId))?.batchId).toBe(never.batchId);
+  });
+
+  it('a join run stops at the first non-matching candidate and respects maxBatches past the first page', async () => {
+    const store = await open();
+    const run = [];
+    for (let i = 0; i < 70; i++) run.push(await store.enqueueQueuedWork(grouped(wake('root', `j${i}`, E, J), 'g')));
+    const tail = await store.enqueueQueuedWork(grouped(wake('root', 'other group', E, J), 'h'));
+    const l = await lease(store, 'root', 'o');
+    const o = owner('o');
+    const first = await store.claimReadyQueuedWork('root', fenceOf(l), o, 'idle', 50);
+    expect(ids(first)).toEqual(run.slice(0, 50).map((b) => b.batchId));
+    const rest = await store.claimReadyQueuedWork('root', fenceOf(l), o, 'idle', Number.POSITIVE_INFINITY);
+    expect(ids(rest)).toEqual(run.slice(50).map((b) => b.batchId));
+    expect(ids(await store.claimReadyQueuedWork('root', fenceOf(l), o, 'idle', Number.POSITIVE_INFINITY))).toEqual([
+      tail.batchId,
+    ]);
+  });
+
+  it('claims interleave stale generations and unclaimed rows in enqueue order', async () => {
+    const store = await open();
+    const batches = [];
+    for (let i = 0; i < 6; i++) batches.push(await store.enqueueQueuedWork(grouped(wake('root', `b${i}`, E, J), 'g')));
+    // generation 1 claims b0, b1; generation 2 claims b2; both released without completing
+    const l1 = await lease(store, 'root', 'one');
+    await store.claimReadyQueuedWork('root', fenceOf(l1), owner('one'), 'idle', 2);
+    await release(store, l1);
+    const l2 = await lease(store, 'root', 'two');
+    const c2 = await store.claimReadyQueuedWorkByBatchIds('root', fenceOf(l2), owner('two'), 'idle', [batches[2]!.batchId]);
+    expect(c2).not.toBeNull();
+    await release(store, l2);
+    // generation 3 sees every row again, in enqueue order, across the stale partitions
+    const l3 = await lease(store, 'root', 'three');
+    const c3 = await store.claimReadyQueuedWork('root', fenceOf(l3), owner('three'), 'idle', 10);
+    expect(ids(c3)).toEqual(batches.map((b) => b.batchId));
+    expect(c3!.claimId).toBe(`qwc:${batches[0]!.enqueueSeq}:2`);
+  });
+
+  it('maxBatches 0 and an empty id list return null before the fence is checked; a bad fence rejects otherwise', async () => {
+    const store = await open();
+    await store.enqueueQueuedWork(wake('root', 'x', E, X));
+    const l = await lease(store, 'root', 'o');
+    await release(store, l);
+    const o = owner('o');
+    expect(await store.claimReadyQueuedWork('root', fenceOf(l), o, 'idle', 0)).toBeNull();
+    expect(await store.claimReadyQueuedWork('root', fenceOf(l), o, 'idle', -3)).toBeNull();
+    expect(await store.claimReadyQueuedWorkByBatchIds('root', fenceOf(l), o, 'idle', [])).toBeNull();
+    await rejectsWith(store.claimReadyQueuedWork('root', fenceOf(l), o, 'idle', 1), 'SessionExecutionLeaseExpired');
+    await rejectsWith(store.claimLeadingReadySessionCommand('root', fenceOf(l), o), 'SessionExecutionLeaseExpired');
+    const error = await rejectsWith(
+      store.claimReadyQueuedWorkByBatchIds('root', fenceOf(l), o, 'idle', ['x']),
+      'SessionExecutionLeaseExpired',
+    );
+    expect(error.sessionId).toBe('root');
+    // the checkpoint claim validates the fence only when its probe found work
+    await rejectsWith(store.claimCheckpointWork('root', fenceOf(l), o, 't', 'afterWork', 1, 1), 'SessionExecutionLeaseExpired');
+    expect(await store.claimCheckpointWork('root', fenceOf(l), o, 't', 'afterWork', 0, 0)).toEqual([null, null]);
+    expect(store.checkpointClaimCounts()).toEqual({ probeCount: 2, writeTransactionCount: 1 });
+  });
+
+  it('bad arguments are InvalidArgument and change nothing', async () => {
+    const store = await open();
+    const l = await lease(store, 'root', 'o');
+    const o = owner('o');
+    const before = await eventCount(store);
+    const nan = await rejectsWith(store.claimReadyQueuedWork('root', fenceOf(l), o, 'idle', Number.NaN), 'InvalidArgument');
+    expect(nan).toMatchObject({ argument: 'maxBatches', expected: 'a number' });
+    await rejectsWith(store.claimReadyQueuedWork('root', fenceOf(l), o, 'sometimes' as 'idle', 1), 'InvalidArgument');
+    await rejectsWith(store.claimCheckpointWork('root', fenceOf(l), o, 't', 'afterWork', 1, Number.NaN), 'InvalidArgument');
+    await rejectsWith(
+      store.claimReadyQueuedWorkByBatchIds('root', fenceOf(l), o, 'idle', [3] as unknown as string[]),
+      'InvalidArgument',
+    );
+    await rejectsWith(store.abandonQueuedWorkClaim({} as never), 'InvalidArgument');
+    await rejectsWith(store.cancelQueuedWorkBatch('root', 7 as unknown as string), 'InvalidArgument');
+    expect(await eventCount(store)).toBe(before);
+    expect(store.checkpointClaimCounts()).toEqual({ probeCount: 0, writeTransactionCount: 0 });
+  });
+
+  it('claims, abandons and cancels append the Appendix A events with every generated value; no-ops append none', async () => {
+    const clock = new ManualClock(7_000);
+    const store = await open(clock);
+    const b = await store.enqueueQueuedWork(wake('root', 'x', E, X));
+    const l = await lease(store, 'root', 'o');
+    const o = owner('o');
+    const before = await eventCount(store);
+    expect(await store.claimLeadingReadySessionCommand('root', fenceOf(l), o)).toBeNull();
+    await store.abandonQueuedWorkClaims([]);
+    const c = await store.claimReadyQueuedWork('root', fenceOf(l), o, 'idle', 1);
+    expect(c).toMatchObject({ sessionId: 'root', claimId: `qwc:${b.enqueueSeq}:1`, fencingToken: 1, owner: o });
+    expect(await eventCount(store)).toBe(before + 1);
+    await store.abandonQueuedWorkClaim(c!);
+    await store.abandonQueuedWorkClaim(c!); // nothing left to abandon
+    await store.cancelQueuedWorkBatch('root', b.batchId);
+    const events = await store.readEvents({ stream: 'queue:root' });
+    expect(events.map((e) => e.type)).toEqual([
+      'QueuedWorkEnqueued',
+      'QueuedWorkClaimed',
+      'QueuedWorkClaimAbandoned',
+      'QueuedWorkCancelled',
+    ]);
+    expect(events[1]!.data).toMatchObject({
+      claimId: c!.claimId,
+      leaseToken: c!.leaseToken,
+      fencingToken: 1,
+      sessionLeaseGeneration: l.fencingToken,
+      owner: o,
+      batchIds: [b.batchId],
+      rowFencingTokens: [1],
+    });
+    expect(events[1]!.recordedAtMs).toBe(7_000);
+    expect(events[2]!.data).toMatchObject({ claimId: c!.claimId, batchIds: [b.batchId] });
+  });
+
+  it('rebuildProjections reproduces claim columns exactly', async () => {
+    const store = await open();
+    const a = await store.enqueueQueuedWork(wake('root', 'a', E, X));
+    await store.enqueueQueuedWork(wake('root', 'b', E, X));
+    const l = await lease(store, 'root', 'o');
+    const c = await store.claimReadyQueuedWork('root', fenceOf(l), owner('o'), 'idle', 1);
+    await store.abandonQueuedWorkClaim(c!);
+    const again = await store.claimReadyQueuedWork('root', fenceOf(l), owner('o'), 'idle', 1);
+    expect(again!.fencingToken).toBe(2);
+    expect(ids(again)).toEqual([a.batchId]);
+    await store.rebuildProjections();
+    expect((await store.verifyProjections()).ok).toBe(true);
+    // after the rebuild the claim still holds, and the next claim continues the fencing sequence
+    expect(ids(await store.claimReadyQueuedWork('root', fenceOf(l), owner('o'), 'idle', 5))).toHaveLength(1);
+    await store.commitRuntimeState({ ...fenced(base('root'), l), completedQueueClaims: [queuedWorkCompletionOf(again!)] });
+    expect(await store.listQueuedWork('root')).toHaveLength(1);
+  });
+});
+
+describeBackends(
+  'QueuedWorkStore corrupt rows',
+  (backend) => {
+    it('a scanned candidate with an undefined class is CorruptData and the claim changes nothing', async () => {
+      const handle = await backend.open({ clock: new ManualClock(1_000) });
+      const { store, path } = handle;
+      const b = await store.enqueueQueuedWork(wake('root', 'x', E, X));
+      const l = await lease(store, 'root', 'o');
+      const { default: Database } = await import('better-sqlite3');
+      const raw = new Database(path as string);
+      raw.prepare("UPDATE queued_work_batches SET work_class = 'mixed' WHERE batch_id = ?").run(b.batchId);
+      try {
+        const before = await eventCount(store);
+        const error = await rejectsWith(store.claimReadyQueuedWork('root', fenceOf(l), owner('o'), 'idle', 1), 'CorruptData');
+        expect(error).toMatchObject({ table: 'queued_work_batches', key: b.batchId });
+        expect(await eventCount(store)).toBe(before);
+      } finally {
+        raw.prepare("UPDATE queued_work_batches SET work_class = 'turnWork' WHERE batch_id = ?").run(b.batchId);
+        raw.close();
+      }
+    });
+  },
+  [fileBackend],
+);

@@ -224,6 +224,16 @@ export function claimColumnsOf(row: BatchRow): ClaimColumns {
   };
 }
 
+/** One index seek: the next distinct claim generation of a session after `?` (a loose index scan). */
+export const QUEUED_NEXT_GENERATION_SQL = `SELECT claim_session_lease_generation FROM queued_work_batches
+  INDEXED BY queued_work_batches_claimable
+  WHERE session_id = ? AND claim_session_lease_generation > ? ORDER BY claim_session_lease_generation LIMIT 1`;
+
+/** One ordered index range: the first available batches of one claim generation. */
+export const QUEUED_READY_IN_GENERATION_SQL = `SELECT * FROM queued_work_batches INDEXED BY queued_work_batches_claimable
+  WHERE session_id = ? AND claim_session_lease_generation = ? AND available_at_ms <= ?
+  ORDER BY enqueue_seq LIMIT ?`;
+
 /** Reads of queued work. */
 export class QueuedWorkReads {
   readonly #bySourceKey: Statement;
@@ -244,17 +254,8 @@ export class QueuedWorkReads {
          ORDER BY enqueue_seq`,
     );
     this.#rowInSession = db.prepare('SELECT * FROM queued_work_batches WHERE batch_id = ? AND session_id = ?');
-    this.#nextGeneration = db
-      .prepare(
-        `SELECT claim_session_lease_generation FROM queued_work_batches INDEXED BY queued_work_batches_claimable
-           WHERE session_id = ? AND claim_session_lease_generation > ? ORDER BY claim_session_lease_generation LIMIT 1`,
-      )
-      .pluck();
-    this.#readyInGeneration = db.prepare(
-      `SELECT * FROM queued_work_batches INDEXED BY queued_work_batches_claimable
-         WHERE session_id = ? AND claim_session_lease_generation = ? AND available_at_ms <= ?
-         ORDER BY enqueue_seq LIMIT ?`,
-    );
+    this.#nextGeneration = db.prepare(QUEUED_NEXT_GENERATION_SQL).pluck();
+    this.#readyInGeneration = db.prepare(QUEUED_READY_IN_GENERATION_SQL);
     this.#bySourceKey = db.prepare('SELECT * FROM queued_work_batches WHERE session_id = ? AND source_key = ?');
     this.#byId = db.prepare('SELECT * FROM queued_work_batches WHERE batch_id = ?');
     this.#items = db.prepare('SELECT item_id, payload FROM queued_work_items WHERE batch_id = ? ORDER BY ordinal');

@@ -232,6 +232,23 @@ export function decodeInputRow(row: InputRow): StoredTurnInput {
   };
 }
 
+/** Active-mode candidates: one ordered index range over the pending inputs of one turn. */
+export const INPUT_ACTIVE_CANDIDATES_SQL = `SELECT * FROM pending_turn_inputs INDEXED BY pending_turn_inputs_active_turn
+  WHERE session_id = ? AND state = 'pendingActive' AND ingress_turn_id = ? AND ingress_kind = 'activeTurn'
+    AND ingress_min_boundary IN (?, ?) AND claim_session_lease_generation <> ?
+  ORDER BY enqueue_seq LIMIT ?`;
+
+/** One index seek: the next distinct claim generation among a session's next-turn inputs. */
+export const INPUT_NEXT_GENERATION_SQL = `SELECT claim_session_lease_generation FROM pending_turn_inputs
+  INDEXED BY pending_turn_inputs_claimable
+  WHERE session_id = ? AND state = 'deferredNextTurn' AND claim_session_lease_generation > ?
+  ORDER BY claim_session_lease_generation LIMIT 1`;
+
+/** One ordered index range: the first next-turn inputs of one claim generation. */
+export const INPUT_DEFERRED_IN_GENERATION_SQL = `SELECT * FROM pending_turn_inputs INDEXED BY pending_turn_inputs_claimable
+  WHERE session_id = ? AND state = 'deferredNextTurn' AND claim_session_lease_generation = ?
+  ORDER BY enqueue_seq LIMIT ?`;
+
 /** Reads of pending turn input for its commands and for commit settlement. */
 export class TurnInputReads {
   readonly #heldBy: Statement;
@@ -272,24 +289,9 @@ export class TurnInputReads {
       `SELECT * FROM pending_turn_inputs WHERE session_id = ? AND ${pendingStates}
          AND (claim_token IS NULL OR claim_session_lease_generation <> ?) ORDER BY enqueue_seq`,
     );
-    this.#activeCandidates = db.prepare(
-      `SELECT * FROM pending_turn_inputs INDEXED BY pending_turn_inputs_active_turn
-         WHERE session_id = ? AND state = 'pendingActive' AND ingress_turn_id = ? AND ingress_kind = 'activeTurn'
-           AND ingress_min_boundary IN (?, ?) AND claim_session_lease_generation <> ?
-         ORDER BY enqueue_seq LIMIT ?`,
-    );
-    this.#nextGeneration = db
-      .prepare(
-        `SELECT claim_session_lease_generation FROM pending_turn_inputs INDEXED BY pending_turn_inputs_claimable
-           WHERE session_id = ? AND state = 'deferredNextTurn' AND claim_session_lease_generation > ?
-           ORDER BY claim_session_lease_generation LIMIT 1`,
-      )
-      .pluck();
-    this.#deferredInGeneration = db.prepare(
-      `SELECT * FROM pending_turn_inputs INDEXED BY pending_turn_inputs_claimable
-         WHERE session_id = ? AND state = 'deferredNextTurn' AND claim_session_lease_generation = ?
-         ORDER BY enqueue_seq LIMIT ?`,
-    );
+    this.#activeCandidates = db.prepare(INPUT_ACTIVE_CANDIDATES_SQL);
+    this.#nextGeneration = db.prepare(INPUT_NEXT_GENERATION_SQL).pluck();
+    this.#deferredInGeneration = db.prepare(INPUT_DEFERRED_IN_GENERATION_SQL);
   }
 
   /** The next enqueue sequence number (never reused, even after vacuum). */
