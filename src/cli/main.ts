@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { isLashStoreError } from '../errors.js';
+import { type CrashCampaignCliOptions, crashCampaignCommand } from './commands/crash-campaign.js';
 import { type EventsOptions, eventsCommand } from './commands/events.js';
 import { exportCommand } from './commands/export.js';
 import { inspectCommand } from './commands/inspect.js';
@@ -64,6 +65,15 @@ export async function main(argv: string[]): Promise<number> {
     .requiredOption('--through <seq>', 'last event sequence number to fold into the snapshot')
     .option('--archive <file>', 'write the deleted events to this NDJSON file first (fsynced)')
     .action((db: string, options: { through?: string; archive?: string }) => set(compactCommand(db, options)));
+  program
+    .command('crash-campaign')
+    .description('SIGKILL child processes mid-write and at every fault point, then prove nothing acknowledged was lost')
+    .option('--kills <n>', 'child processes to kill (default 50)')
+    .option('--seed <seed>', 'campaign seed; the same seed gives the same plan (default: the current time)')
+    .option('--dir <folder>', 'empty folder for the databases (default: a temporary folder, removed after a pass)')
+    .option('--children <n>', 'child processes running at once in each round (default 2)')
+    .option('--json', 'print the report as JSON')
+    .action((options: CrashCampaignCliOptions) => set(crashCampaignCommand(options)));
   program
     .command('resolve-await <effect-db> <key-json> <resolution-json>')
     .description('resolve a durable keyed promise of an effect database (exit 1 when the key is unknown or revoked)')

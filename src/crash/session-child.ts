@@ -1,0 +1,569 @@
+/**
+ * The session store's crash workload, child side: leases under a `localProcessIdentity` owner
+ * (claim, and dead-holder reclaim of a killed sibling's lease), stamped and unstamped commits with
+ * checkpoint snapshots, graph appends and resets, usage and outbox batches, queued-work enqueues
+ * (and claims settled by commits where the store offers `claimReadyQueuedWork`), blob and
+ * checkpoint puts, metadata saves, renewals, releases, GC and archived compactions. Every write is
+ * reported to the parent through `ChildContext.run`.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { isLashStoreError } from '../errors.js';
+import { defaultLivenessProbe } from '../leases/liveness.js';
+import { queuedWorkCompletionOf, turnCommitHash } from '../leases/pure.js';
+import { completionOf, fenceOf } from '../leases/session-lease.js';
+import { Store } from '../stores/store.js';
+import type { LeaseOwnerIdentity } from '../types/common.js';
+import type {
+  BlobArtifactDescriptor,
+  HydratedSessionCheckpoint,
+  QueuedWorkBatchDraft,
+  QueuedWorkClaim,
+  QueuedWorkClaimBoundary,
+  RuntimeCommit,
+  SessionExecutionLease,
+  SessionExecutionLeaseClaimOutcome,
+  SessionExecutionLeaseFence,
+  SessionNodeRecord,
+} from '../types/session.js';
+import type { ChildContext, ChildWorkload } from './module.js';
+import type { Prng } from './prng.js';
+import { CRASH_LEASE_TTL_MS, CRASH_SESSIONS, SESSION_MODULE, sessionArchiveDir, sessionDbPath } from './session-shared.js';
+
+const ZERO_USAGE = {
+  inputTokens: 0,
+  outputTokens: 0,
+  cacheReadInputTokens: 0,
+  cacheWriteInputTokens: 0,
+  reasoningOutputTokens: 0,
+};
+
+/** `claimReadyQueuedWork` as 10-session-store §3.3.4 specifies it, for stores that offer it. */
+interface QueuedWorkClaims {
+  claimReadyQueuedWork(
+    sessionId: string,
+    fence: SessionExecutionLeaseFence,
+    owner: LeaseOwnerIdentity,
+    boundary: QueuedWorkClaimBoundary,
+    maxBatches: number,
+  ): Promise<QueuedWorkClaim | null>;
+}
+
+/** The store's queued-work claim method, when this build has one. */
+export function queuedWorkClaimsOf(store: Store): QueuedWorkClaims | null {
+  const candidate = store as unknown as Partial<QueuedWorkClaims>;
+  return typeof candidate.claimReadyQueuedWork === 'function' ? (candidate as QueuedWorkClaims) : null;
+}
+
+/** Arguments of a blob put, as reported (and retried). */
+export interface BlobPutArgs {
+  descriptor: BlobArtifactDescriptor | null;
+  bytes: Uint8Array;
+}
+
+/** Arguments of a compaction, as reported. */
+export interface CompactArgs {
+  throughSeq: number;
+  archivePath: string;
+}
+
+interface Slot {
+  sessionId: string;
+  store: Store;
+  archiveDir: string;
+  lease: SessionExecutionLease | null;
+  /** Head revision as this child last saw it; trustworthy only while `verified`. */
+  revision: number;
+  verified: boolean;
+  leaf: string | null;
+  appended: number;
+  cursor: number;
+  sourceKeys: string[];
+  contents: Uint8Array[];
+  claim: QueuedWorkClaim | null;
+}
+
+type SessionOp =
+  | 'commit'
+  | 'enqueue'
+  | 'putBlob'
+  | 'putCheckpoint'
+  | 'saveMeta'
+  | 'renew'
+  | 'release'
+  | 'compact'
+  | 'gc'
+  | 'claimWork';
+
+/** Random bytes or compressible text, mostly small, sometimes up to 64 KiB. */
+export function blobContent(rng: Prng): Uint8Array {
+  const r = rng.float();
+  const size = r < 0.7 ? rng.int(512) : r < 0.95 ? rng.between(512, 8192) : rng.between(8192, 65_536);
+  if (rng.chance(0.5)) return rng.bytes(size);
+  const word = `lorem-${rng.int(1000)} `;
+  return new TextEncoder().encode(word.repeat(Math.ceil(size / word.length)).slice(0, size));
+}
+
+function messageNode(
+  id: string,
+  parent: string | null,
+  role: 'user' | 'assistant',
+  content: string,
+  timestamp: string,
+): SessionNodeRecord {
+  return {
+    nodeId: id,
+    parentNodeId: parent,
+    causedBy: null,
+    agentFrameId: 'main',
+    timestamp,
+    payload: {
+      kind: 'event',
+      event: {
+        kind: 'conversation',
+        message: { id: `${id}:m`, role, parts: [{ id: `${id}:p0`, kind: 'text', content, pruneState: 'intact' }], origin: null },
+      },
+    },
+  };
+}
+
+class SessionChild implements ChildWorkload {
+  readonly weight = 1;
+  readonly #weights: Record<SessionOp, number>;
+
+  constructor(
+    private readonly ctx: ChildContext,
+    private readonly slots: Slot[],
+  ) {
+    const claims = slots[0] ? queuedWorkClaimsOf(slots[0].store) !== null : false;
+    this.#weights = {
+      commit: 30,
+      enqueue: 8,
+      putBlob: 8,
+      putCheckpoint: 4,
+      saveMeta: 4,
+      renew: 4,
+      release: 3,
+      compact: ctx.focus.has('compaction') ? 40 : 2,
+      gc: 1,
+      claimWork: claims ? 6 : 0,
+    };
+  }
+
+  async step(): Promise<void> {
+    const slot = this.ctx.rng.pick(this.slots);
+    const op = this.ctx.rng.weighted(this.#weights);
+    switch (op) {
+      case 'commit':
+        if (await this.#ensureLease(slot)) await this.#commit(slot);
+        return;
+      case 'claimWork':
+        if (await this.#ensureLease(slot)) await this.#claimWork(slot);
+        return;
+      case 'renew':
+        if (slot.lease) await this.#renew(slot, slot.lease);
+        else await this.#ensureLease(slot);
+        return;
+      case 'release':
+        if (slot.lease) await this.#release(slot, slot.lease);
+        return;
+      case 'enqueue':
+        return this.#enqueue(slot);
+      case 'putBlob':
+        return this.#putBlob(slot);
+      case 'putCheckpoint':
+        return this.#putCheckpoint(slot);
+      case 'saveMeta':
+        return this.#saveMeta(slot);
+      case 'compact':
+        return this.#compact(slot);
+      case 'gc':
+        return this.#gc(slot);
+    }
+  }
+
+  #forgetLease(slot: Slot): void {
+    slot.lease = null;
+    slot.verified = false;
+    slot.claim = null;
+  }
+
+  /** Holds the slot's lease: claim, or reclaim a provably dead holder's lease at once. */
+  async #ensureLease(slot: Slot): Promise<boolean> {
+    if (slot.lease) return true;
+    const { ctx } = this;
+    const args = { sessionId: slot.sessionId, owner: ctx.identity, ttlMs: CRASH_LEASE_TTL_MS };
+    const claimed = await ctx.run<SessionExecutionLeaseClaimOutcome>({
+      id: ctx.nextOpId(),
+      module: SESSION_MODULE,
+      db: slot.sessionId,
+      op: 'claimLease',
+      args,
+      exec: () => slot.store.tryClaimSessionExecutionLease(args.sessionId, args.owner, args.ttlMs),
+      summarize: summarizeClaim,
+    });
+    if (!claimed.ok) return false;
+    if (claimed.value.kind === 'acquired') {
+      slot.lease = claimed.value.lease;
+      return true;
+    }
+    const holder = claimed.value.holder;
+    const liveness = holder.owner.liveness;
+    const mine = ctx.identity.liveness;
+    if (liveness.kind !== 'localProcess' || mine.kind !== 'localProcess') return false;
+    if (liveness.hostId !== mine.hostId || liveness.bootId !== mine.bootId) return false;
+    if (defaultLivenessProbe.isAlive(liveness.pid, liveness.processStart) !== false) return false;
+    const observed = fenceOf(holder);
+    const reclaimArgs = {
+      sessionId: slot.sessionId,
+      claimant: ctx.identity,
+      observedHolder: observed,
+      ttlMs: CRASH_LEASE_TTL_MS,
+    };
+    const reclaimed = await ctx.run<SessionExecutionLeaseClaimOutcome>({
+      id: ctx.nextOpId(),
+      module: SESSION_MODULE,
+      db: slot.sessionId,
+      op: 'reclaimLease',
+      args: reclaimArgs,
+      exec: () =>
+        slot.store.reclaimSessionExecutionLease(
+          reclaimArgs.sessionId,
+          reclaimArgs.claimant,
+          reclaimArgs.observedHolder,
+          reclaimArgs.ttlMs,
+        ),
+      summarize: summarizeClaim,
+    });
+    if (!reclaimed.ok) return false;
+    if (reclaimed.value.kind === 'acquired') {
+      if (reclaimed.value.lease.fencingToken !== holder.fencingToken + 1) {
+        ctx.violation(`reclaim of ${slot.sessionId} from dead pid ${liveness.pid} did not advance the fencing token by one`);
+      }
+      slot.lease = reclaimed.value.lease;
+      return true;
+    }
+    // Busy again: only legitimate when somebody else took the lease over in between.
+    if (reclaimed.value.holder.leaseToken === holder.leaseToken) {
+      ctx.violation(`reclaim of ${slot.sessionId} refused although holder pid ${liveness.pid} is provably dead`);
+    }
+    return false;
+  }
+
+  #checkpoint(opId: string, turnIndex: number): HydratedSessionCheckpoint {
+    const { rng } = this.ctx;
+    const plugin = rng.chance(0.3);
+    return {
+      turnState: { turnIndex, tokenUsage: { ...ZERO_USAGE }, lastPromptUsage: null, protocolTurnOptions: { op: opId } },
+      toolStateRef: null,
+      toolState: rng.chance(0.7) ? { files: Array.from({ length: rng.int(6) }, (_, i) => `file-${i}.md`), op: opId } : null,
+      pluginSnapshotRef: null,
+      pluginSnapshot: plugin ? { plugin: 'crash', counter: rng.int(1000) } : null,
+      pluginSnapshotRevision: plugin ? rng.int(100) : null,
+      executionStateRef: null,
+      executionState: rng.chance(0.6) ? blobContent(rng) : null,
+    };
+  }
+
+  async #commit(slot: Slot): Promise<void> {
+    const { ctx } = this;
+    const { rng } = ctx;
+    const lease = slot.lease as SessionExecutionLease;
+    const opId = ctx.nextOpId();
+    const S = slot.sessionId;
+    const count = rng.between(1, 3);
+    const replace = slot.appended > 40 || rng.chance(0.03);
+    const timestamp = new Date(Date.UTC(2026, 0, 1) + rng.int(1e9)).toISOString();
+    const nodes: SessionNodeRecord[] = [];
+    let parent = replace ? null : slot.leaf;
+    for (let i = 0; i < count; i++) {
+      const big = rng.chance(0.03);
+      const content = big ? 'x'.repeat(rng.between(4096, 9000)) : `message ${opId}/${i}`;
+      const node = messageNode(`${opId}:n${i}`, parent, i % 2 === 0 ? 'user' : 'assistant', content, timestamp);
+      nodes.push(node);
+      parent = node.nodeId;
+    }
+    const leafNodeId = parent;
+    const outbox: QueuedWorkBatchDraft[] = rng.chance(0.2) ? [this.#draft(S, `crash:${opId}:outbox`, opId)] : [];
+    const body: RuntimeCommit = {
+      sessionId: S,
+      expectedHeadRevision: slot.revision,
+      sessionExecutionLease: null,
+      releaseSessionExecutionLease: null,
+      config: { providerId: 'crash', model: { id: 'crash-model' } },
+      agentFrames: [{ frameId: 'main', op: opId }],
+      currentAgentFrameId: 'main',
+      graph: replace ? { kind: 'replaceFull', graph: { nodes, leafNodeId } } : { kind: 'append', nodes, leafNodeId },
+      checkpoint: this.#checkpoint(opId, slot.revision + 1),
+      usageDeltas: rng.chance(0.7)
+        ? [
+            {
+              source: 'turn',
+              model: 'crash-model',
+              usage: { ...ZERO_USAGE, inputTokens: rng.int(5000), outputTokens: rng.int(900) },
+            },
+          ]
+        : [],
+      turnCommit: null,
+      completedQueueClaims: slot.claim ? [queuedWorkCompletionOf(slot.claim)] : [],
+      completedTurnInputClaims: [],
+      enqueuedQueueBatches: outbox,
+      interruptedTurnInputTurnId: null,
+      committedAttachmentIds: [],
+    };
+    const stamped = rng.chance(0.8);
+    const commit: RuntimeCommit = {
+      ...body,
+      turnCommit: stamped ? { sessionId: S, turnId: opId, turnCommitHash: turnCommitHash(body) } : null,
+      sessionExecutionLease: fenceOf(lease),
+      releaseSessionExecutionLease: rng.chance(0.25) ? completionOf(lease) : null,
+    };
+    const verified = slot.verified;
+    const outcome = await ctx.run({
+      id: opId,
+      module: SESSION_MODULE,
+      db: S,
+      op: 'commit',
+      args: commit,
+      exec: () => slot.store.commitRuntimeState(commit),
+      summarize: (r) => r,
+      // A stale cached revision is the one conflict a correct workload meets (first commit after a claim).
+      expectedError: (e) => !verified && isLashStoreError(e, 'HeadRevisionConflict'),
+    });
+    if (outcome.ok) {
+      slot.revision = outcome.value.headRevision;
+      slot.verified = true;
+      slot.leaf = leafNodeId;
+      slot.appended = replace ? nodes.length : slot.appended + nodes.length;
+      slot.claim = null;
+      if (commit.releaseSessionExecutionLease) this.#forgetLease(slot);
+    } else if (isLashStoreError(outcome.error, 'HeadRevisionConflict')) {
+      slot.revision = Number(outcome.error.actual);
+      slot.verified = true;
+      slot.leaf = null;
+      slot.appended = 41; // unknown graph size: reset it on the next commit
+    } else {
+      this.#forgetLease(slot);
+    }
+  }
+
+  #draft(sessionId: string, sourceKey: string | null, opId: string): QueuedWorkBatchDraft {
+    const { rng } = this.ctx;
+    const command = rng.chance(0.2);
+    return {
+      sessionId,
+      sourceKey,
+      deliveryPolicy: rng.pick(['earliestSafeBoundary', 'afterCurrentTurnCommit'] as const),
+      slotPolicy: rng.pick(['join', 'exclusive'] as const),
+      mergeKey: { kind: 'never' },
+      availableAtMs: 0,
+      payloads: command
+        ? [{ kind: 'sessionCommand', command: { kind: 'refreshToolCatalog', reason: opId } }]
+        : [{ kind: 'agentFrameTask', frameId: 'main', task: `task ${opId}`, protocolTurnOptions: null }],
+    };
+  }
+
+  async #enqueue(slot: Slot): Promise<void> {
+    const { ctx } = this;
+    const opId = ctx.nextOpId();
+    const reuse = slot.sourceKeys.length > 0 && ctx.rng.chance(0.15);
+    const key = reuse ? ctx.rng.pick(slot.sourceKeys) : `crash:${opId}`;
+    const draft = this.#draft(slot.sessionId, key, opId);
+    const outcome = await ctx.run({
+      id: opId,
+      module: SESSION_MODULE,
+      db: slot.sessionId,
+      op: 'enqueue',
+      args: draft,
+      exec: () => slot.store.enqueueQueuedWork(draft),
+      summarize: (b) => ({ batchId: b.batchId, sourceKey: b.sourceKey, enqueueSeq: b.enqueueSeq }),
+    });
+    if (outcome.ok && !reuse) slot.sourceKeys.push(key);
+  }
+
+  async #claimWork(slot: Slot): Promise<void> {
+    const claims = queuedWorkClaimsOf(slot.store);
+    if (!claims || slot.claim || !slot.lease) return;
+    const { ctx } = this;
+    const lease = slot.lease;
+    const args = {
+      sessionId: slot.sessionId,
+      fence: fenceOf(lease),
+      owner: ctx.identity,
+      boundary: 'idle' as const,
+      maxBatches: 2,
+    };
+    const outcome = await ctx.run({
+      id: ctx.nextOpId(),
+      module: SESSION_MODULE,
+      db: slot.sessionId,
+      op: 'claimWork',
+      args,
+      exec: () => claims.claimReadyQueuedWork(args.sessionId, args.fence, args.owner, args.boundary, args.maxBatches),
+      summarize: (c) => (c === null ? null : { claimId: c.claimId, batchIds: c.batches.map((b) => b.batchId) }),
+    });
+    if (outcome.ok) slot.claim = outcome.value;
+  }
+
+  async #putBlob(slot: Slot): Promise<void> {
+    const { ctx } = this;
+    const { rng } = ctx;
+    const bytes = slot.contents.length > 0 && rng.chance(0.2) ? rng.pick(slot.contents) : blobContent(rng);
+    if (slot.contents.length < 20) slot.contents.push(bytes);
+    const descriptor: BlobArtifactDescriptor | null = rng.chance(0.5)
+      ? { kind: rng.pick(['toolState', 'executionStateSnapshot', 'genericBlob'] as const), hints: ['compressible'] }
+      : null;
+    const args: BlobPutArgs = { descriptor, bytes };
+    await ctx.run({
+      id: ctx.nextOpId(),
+      module: SESSION_MODULE,
+      db: slot.sessionId,
+      op: 'putBlob',
+      args,
+      exec: () => (descriptor ? slot.store.putArtifactBlob(descriptor, bytes) : slot.store.putBlob(bytes)),
+      summarize: (ref) => ({ ref }),
+    });
+  }
+
+  async #putCheckpoint(slot: Slot): Promise<void> {
+    const { ctx } = this;
+    const opId = ctx.nextOpId();
+    const checkpoint = this.#checkpoint(opId, ctx.rng.int(100));
+    await ctx.run({
+      id: opId,
+      module: SESSION_MODULE,
+      db: slot.sessionId,
+      op: 'putCheckpoint',
+      args: checkpoint,
+      exec: () => slot.store.putCheckpoint(checkpoint),
+      summarize: (r) => ({ checkpointRef: r.checkpointRef }),
+    });
+  }
+
+  async #saveMeta(slot: Slot): Promise<void> {
+    const { ctx } = this;
+    const opId = ctx.nextOpId();
+    const meta = {
+      sessionId: slot.sessionId,
+      sessionName: `meta ${opId}`,
+      createdAt: '2026-01-01T00:00:00.000Z',
+      model: 'crash-model',
+      cwd: ctx.rng.chance(0.5) ? '/work' : null,
+      relation: ctx.rng.chance(0.8)
+        ? ({ kind: 'root' } as const)
+        : ({ kind: 'child', parentSessionId: 'alpha', causedBy: { op: opId } } as const),
+    };
+    await ctx.run({
+      id: opId,
+      module: SESSION_MODULE,
+      db: slot.sessionId,
+      op: 'saveMeta',
+      args: meta,
+      exec: () => slot.store.saveSessionMeta(meta),
+      summarize: () => null,
+    });
+  }
+
+  async #renew(slot: Slot, lease: SessionExecutionLease): Promise<void> {
+    const { ctx } = this;
+    const args = { fence: fenceOf(lease), ttlMs: CRASH_LEASE_TTL_MS };
+    const outcome = await ctx.run({
+      id: ctx.nextOpId(),
+      module: SESSION_MODULE,
+      db: slot.sessionId,
+      op: 'renew',
+      args,
+      exec: () => slot.store.renewSessionExecutionLease(args.fence, args.ttlMs),
+      summarize: (l) => ({ expiresAtEpochMs: l.expiresAtEpochMs, fencingToken: l.fencingToken }),
+    });
+    if (outcome.ok) slot.lease = outcome.value;
+    else this.#forgetLease(slot);
+  }
+
+  async #release(slot: Slot, lease: SessionExecutionLease): Promise<void> {
+    const { ctx } = this;
+    const completion = completionOf(lease);
+    this.#forgetLease(slot);
+    await ctx.run({
+      id: ctx.nextOpId(),
+      module: SESSION_MODULE,
+      db: slot.sessionId,
+      op: 'release',
+      args: completion,
+      exec: () => slot.store.releaseSessionExecutionLease(completion),
+      summarize: () => null,
+    });
+  }
+
+  async #compact(slot: Slot): Promise<void> {
+    const { ctx } = this;
+    const recent = await slot.store.readEvents({ afterSeq: slot.cursor });
+    const last = recent.at(-1);
+    if (last) slot.cursor = last.seq;
+    if (slot.cursor === 0) return;
+    const opId = ctx.nextOpId();
+    const args: CompactArgs = {
+      throughSeq: Math.max(1, slot.cursor - ctx.rng.int(20)),
+      archivePath: join(slot.archiveDir, `${opId}.ndjson`),
+    };
+    await ctx.run({
+      id: opId,
+      module: SESSION_MODULE,
+      db: slot.sessionId,
+      op: 'compact',
+      args,
+      exec: () => slot.store.compactEventLog(args),
+      summarize: (r) => r,
+      // Two children compacting the same database at once: the later one is refused.
+      expectedError: (e) => isLashStoreError(e, 'Backend') && String(e.detail).startsWith('concurrent compaction'),
+    });
+  }
+
+  async #gc(slot: Slot): Promise<void> {
+    await this.ctx.run({
+      id: this.ctx.nextOpId(),
+      module: SESSION_MODULE,
+      db: slot.sessionId,
+      op: 'gc',
+      args: null,
+      exec: () => slot.store.gcUnreachable(),
+      summarize: (r) => r,
+    });
+  }
+
+  async close(): Promise<void> {
+    for (const slot of this.slots) await slot.store.close();
+  }
+}
+
+function summarizeClaim(o: SessionExecutionLeaseClaimOutcome): unknown {
+  return o.kind === 'acquired'
+    ? { kind: 'acquired', leaseToken: o.lease.leaseToken, fencingToken: o.lease.fencingToken }
+    : { kind: 'busy', leaseToken: o.holder.leaseToken, fencingToken: o.holder.fencingToken };
+}
+
+/** Opens every session database of the campaign inside a child. */
+export async function openSessionChild(ctx: ChildContext): Promise<ChildWorkload> {
+  const slots: Slot[] = [];
+  for (const sessionId of CRASH_SESSIONS) {
+    const path = sessionDbPath(ctx.dir, sessionId);
+    mkdirSync(dirname(path), { recursive: true });
+    const archiveDir = sessionArchiveDir(ctx.dir, sessionId);
+    mkdirSync(archiveDir, { recursive: true });
+    slots.push({
+      sessionId,
+      store: await Store.open(path),
+      archiveDir,
+      lease: null,
+      revision: 0,
+      verified: false,
+      leaf: null,
+      appended: 41,
+      cursor: 0,
+      sourceKeys: [],
+      contents: [],
+      claim: null,
+    });
+  }
+  return new SessionChild(ctx, slots);
+}

@@ -1,0 +1,809 @@
+/**
+ * The session store's crash workload, parent side. After every round it reopens each session
+ * database and proves: the database and its projections are sound; every acknowledged operation is
+ * there (a stamped turn replays to exactly its acknowledged result); every commit's events are
+ * all there, in one block, or none is; a leased session whose holder was killed is reclaimed at once;
+ * and retrying each killed child's in-flight operation is idempotent or conflicts exactly as
+ * 10-session-store specifies.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { isLashStoreError } from '../errors.js';
+import { EVENT_LOG_COMPACTED } from '../events/database.js';
+import { sha256Hex } from '../json.js';
+import { completionOf, fenceOf } from '../leases/session-lease.js';
+import {
+  BLOBS_COLLECTED,
+  LEASE_ACQUIRED,
+  LEASE_EXTENDED,
+  LEASE_RELEASED,
+  RUNTIME_STATE_COMMITTED,
+  SESSION_META_SAVED,
+  TURN_COMMIT_RECORDED,
+} from '../projections/session/events.js';
+import { QUEUED_WORK_CANCELLED, QUEUED_WORK_COMPLETED, QUEUED_WORK_ENQUEUED } from '../projections/session/queued-work.js';
+import { Store } from '../stores/store.js';
+import type {
+  HydratedSessionCheckpoint,
+  QueuedWorkBatchDraft,
+  RuntimeCommit,
+  RuntimeCommitResult,
+  RuntimeTurnCommitStamp,
+  SessionExecutionLease,
+  SessionExecutionLeaseCompletion,
+  SessionMeta,
+} from '../types/session.js';
+import { DatabaseWatch, type HistoryEvent } from './history.js';
+import type { Findings, ModuleVerifier, OpRecord, RecoveryContext, RetryOutcome, VerifierSetup } from './module.js';
+import { digestOf, sameJson } from './protocol.js';
+import type { BlobPutArgs, CompactArgs } from './session-child.js';
+import {
+  CRASH_LEASE_TTL_MS,
+  CRASH_SESSIONS,
+  commitOpOf,
+  SESSION_MODULE,
+  sessionArchiveDir,
+  sessionDbPath,
+} from './session-shared.js';
+
+interface LeaseState {
+  leaseToken: string | null;
+  fencingToken: number;
+  pid: number | null;
+  expiresAtMs: number;
+}
+
+/** Finds a reported operation by id. */
+type OpLookup = (id: string) => OpRecord | undefined;
+
+/** Event types a commit may append after its `RuntimeStateCommitted`, in the order it appends them. */
+const COMMIT_TAIL = new Set([
+  QUEUED_WORK_COMPLETED,
+  'TurnInputsCompleted',
+  'TurnInputsDeferred',
+  'AttachmentsAdopted',
+  QUEUED_WORK_ENQUEUED,
+  TURN_COMMIT_RECORDED,
+  LEASE_RELEASED,
+]);
+
+/** Everything the parent folded out of one session database's complete history. */
+class SessionIndex {
+  readonly turns = new Map<string, { hash: string; result: unknown }>();
+  readonly commitsByOp = new Map<string, { headRevision: number; checkpointRef: string | null }>();
+  readonly batches = new Map<string, string | null>();
+  readonly finished = new Set<string>();
+  readonly liveByKey = new Map<string, string>();
+  readonly metaNames = new Set<string>();
+  readonly leaseTokens = new Map<string, number>();
+  readonly releasedFencings = new Set<number>();
+  readonly extendedExpiries = new Set<number>();
+  readonly collected = new Set<string>();
+  readonly compactionArchives = new Set<string>();
+  lease: LeaseState = { leaseToken: null, fencingToken: 0, pid: null, expiresAtMs: 0 };
+  headRevision = 0;
+  headCheckpointRef: string | null = null;
+
+  constructor(
+    readonly name: string,
+    readonly findings: Findings,
+  ) {}
+
+  /** Folds new events in order; checks that every commit's events form one complete block. */
+  ingest(events: readonly HistoryEvent[], ops: OpLookup): void {
+    const consumed = new Set<number>();
+    events.forEach((event, i) => {
+      if (event.type === RUNTIME_STATE_COMMITTED) this.#checkCommitBlock(events, i, ops, consumed);
+      else if ((event.type === TURN_COMMIT_RECORDED || event.type === QUEUED_WORK_COMPLETED) && !consumed.has(event.seq)) {
+        this.findings.divergence(`${this.name}: ${event.type} at seq ${event.seq} is not part of a commit`);
+      }
+      this.#fold(event);
+    });
+  }
+
+  #checkCommitBlock(events: readonly HistoryEvent[], i: number, ops: OpLookup, consumed: Set<number>): void {
+    const event = events[i] as HistoryEvent;
+    const data = event.data as { head: { headRevision: number; checkpointRef: string | null; agentFrames: unknown } };
+    const opId = commitOpOf(data.head.agentFrames);
+    const op = opId === null ? undefined : ops(opId);
+    if (!op) {
+      this.findings.divergence(`${this.name}: commit at seq ${event.seq} belongs to no reported operation (${opId})`);
+      return;
+    }
+    const commit = op.args as RuntimeCommit;
+    const expected: string[] = [];
+    for (const _ of commit.completedQueueClaims) expected.push(QUEUED_WORK_COMPLETED);
+    for (const draft of commit.enqueuedQueueBatches) {
+      if (draft.sourceKey === null || !this.liveByKey.has(draft.sourceKey)) expected.push(QUEUED_WORK_ENQUEUED);
+    }
+    if (commit.turnCommit) expected.push(TURN_COMMIT_RECORDED);
+    if (commit.releaseSessionExecutionLease) expected.push(LEASE_RELEASED);
+    const tail: HistoryEvent[] = [];
+    for (let j = i + 1; j < events.length && tail.length < expected.length; j++) {
+      const next = events[j] as HistoryEvent;
+      if (!COMMIT_TAIL.has(next.type) || next.recordedAtMs !== event.recordedAtMs) break;
+      tail.push(next);
+    }
+    const types = tail.map((e) => e.type);
+    if (types.join() !== expected.join()) {
+      this.findings.divergence(
+        `${this.name}: commit ${opId} at seq ${event.seq} is partial: expected [${expected.join(', ')}] after it, found [${types.join(', ')}]`,
+      );
+      return;
+    }
+    for (const e of tail) consumed.add(e.seq);
+    const record = tail.find((e) => e.type === TURN_COMMIT_RECORDED);
+    if (record && commit.turnCommit) {
+      const r = record.data as unknown as { stamp: { turnId: string; turnCommitHash: string }; result: RuntimeCommitResult };
+      if (
+        r.stamp.turnId !== commit.turnCommit.turnId ||
+        r.stamp.turnCommitHash !== commit.turnCommit.turnCommitHash ||
+        r.result.headRevision !== data.head.headRevision ||
+        r.result.checkpointRef !== data.head.checkpointRef
+      ) {
+        this.findings.divergence(`${this.name}: turn record at seq ${record.seq} does not describe commit ${opId}`);
+      }
+    }
+  }
+
+  #fold(event: HistoryEvent): void {
+    const d = event.data as Record<string, unknown>;
+    switch (event.type) {
+      case RUNTIME_STATE_COMMITTED: {
+        const head = d.head as { headRevision: number; checkpointRef: string | null; agentFrames: unknown };
+        const op = commitOpOf(head.agentFrames);
+        if (op !== null) {
+          if (this.commitsByOp.has(op)) this.findings.divergence(`${this.name}: operation ${op} committed twice`);
+          this.commitsByOp.set(op, { headRevision: head.headRevision, checkpointRef: head.checkpointRef });
+        }
+        if (head.headRevision !== this.headRevision + 1) {
+          this.findings.divergence(`${this.name}: head revision jumped from ${this.headRevision} to ${head.headRevision}`);
+        }
+        this.headRevision = head.headRevision;
+        this.headCheckpointRef = head.checkpointRef;
+        return;
+      }
+      case 'HeadSaved': {
+        const head = d.head as { headRevision: number; checkpointRef: string | null };
+        this.headRevision = head.headRevision;
+        this.headCheckpointRef = head.checkpointRef;
+        return;
+      }
+      case TURN_COMMIT_RECORDED: {
+        const stamp = d.stamp as { turnId: string; turnCommitHash: string };
+        if (this.turns.has(stamp.turnId)) this.findings.divergence(`${this.name}: turn ${stamp.turnId} recorded twice`);
+        this.turns.set(stamp.turnId, { hash: stamp.turnCommitHash, result: d.result });
+        return;
+      }
+      case QUEUED_WORK_ENQUEUED: {
+        const batch = d.batch as { batchId: string; sourceKey: string | null };
+        this.batches.set(batch.batchId, batch.sourceKey);
+        if (batch.sourceKey !== null) {
+          if (this.liveByKey.has(batch.sourceKey)) {
+            this.findings.divergence(`${this.name}: two live batches with source key ${batch.sourceKey}`);
+          }
+          this.liveByKey.set(batch.sourceKey, batch.batchId);
+        }
+        return;
+      }
+      case QUEUED_WORK_COMPLETED:
+        for (const id of d.batchIds as string[]) this.#finish(id);
+        return;
+      case QUEUED_WORK_CANCELLED:
+        this.#finish(d.batchId as string);
+        return;
+      case SESSION_META_SAVED:
+        this.metaNames.add((d.meta as SessionMeta).sessionName);
+        return;
+      case LEASE_ACQUIRED: {
+        const fencing = d.fencingToken as number;
+        if (fencing !== this.lease.fencingToken + 1) {
+          this.findings.divergence(`${this.name}: fencing token went from ${this.lease.fencingToken} to ${fencing}`);
+        }
+        const owner = d.owner as { liveness: { kind: string; pid?: number } };
+        this.leaseTokens.set(d.leaseToken as string, fencing);
+        this.lease = {
+          leaseToken: d.leaseToken as string,
+          fencingToken: fencing,
+          pid: owner.liveness.kind === 'localProcess' ? (owner.liveness.pid as number) : null,
+          expiresAtMs: d.expiresAtMs as number,
+        };
+        return;
+      }
+      case LEASE_EXTENDED:
+        this.extendedExpiries.add(d.expiresAtMs as number);
+        this.lease = { ...this.lease, expiresAtMs: d.expiresAtMs as number };
+        return;
+      case LEASE_RELEASED:
+        this.releasedFencings.add(d.fencingToken as number);
+        if (this.lease.fencingToken === d.fencingToken)
+          this.lease = { ...this.lease, leaseToken: null, pid: null, expiresAtMs: 0 };
+        return;
+      case BLOBS_COLLECTED:
+        for (const ref of d.refs as string[]) this.collected.add(ref);
+        return;
+      case EVENT_LOG_COMPACTED:
+        if (typeof d.archivePath === 'string') this.compactionArchives.add(d.archivePath);
+        return;
+      default:
+        return;
+    }
+  }
+
+  #finish(batchId: string): void {
+    this.finished.add(batchId);
+    const key = this.batches.get(batchId);
+    if (key !== undefined && key !== null && this.liveByKey.get(key) === batchId) this.liveByKey.delete(key);
+  }
+}
+
+/** What a retried in-flight commit must do, derived from the history before the retry. */
+type CommitPrediction =
+  | { kind: 'replay'; result: unknown }
+  | { kind: 'conflict'; actual: number }
+  | { kind: 'commit'; headRevision: number };
+
+function describe(error: unknown): string {
+  if (isLashStoreError(error)) return `${error.code}: ${error.message}`;
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** What the final check needs to know about one acknowledged operation (kept for the whole campaign). */
+type Fact =
+  | {
+      op: 'commit';
+      id: string;
+      origin: string;
+      stamp: RuntimeTurnCommitStamp | null;
+      headRevision: number;
+      checkpointRef: string;
+      resultDigest: string;
+      batchIds: string[];
+      refs: (string | null)[];
+    }
+  | { op: 'lease'; id: string; leaseToken: string; fencingToken: number }
+  | { op: 'renew'; id: string; expiresAtEpochMs: number }
+  | { op: 'release'; id: string; fencingToken: number }
+  | { op: 'enqueue'; id: string; batchId: string }
+  | { op: 'putBlob'; id: string; ref: string; sha: string }
+  | { op: 'putCheckpoint'; id: string; checkpointRef: string; turnState: string }
+  | { op: 'saveMeta'; id: string; sessionName: string }
+  | { op: 'compact'; id: string; snapshotSeq: number; deletedEventCount: number };
+
+/** The compact fact of an acknowledged operation, or null for operations with nothing to check. */
+function factOf(op: OpRecord): Fact | null {
+  const id = op.id;
+  switch (op.op) {
+    case 'commit': {
+      const commit = op.args as RuntimeCommit;
+      const result = op.result as RuntimeCommitResult;
+      return {
+        op: 'commit',
+        id,
+        origin: commitOpOf(commit.agentFrames) ?? id,
+        stamp: commit.turnCommit,
+        headRevision: result.headRevision,
+        checkpointRef: result.checkpointRef,
+        resultDigest: digestOf(result),
+        batchIds: result.enqueuedQueueBatches.map((b) => b.batchId),
+        refs: [
+          result.checkpointRef,
+          result.manifest.toolStateRef,
+          result.manifest.pluginSnapshotRef,
+          result.manifest.executionStateRef,
+        ],
+      };
+    }
+    case 'claimLease':
+    case 'reclaimLease': {
+      const r = op.result as { kind: string; leaseToken: string; fencingToken: number };
+      return r.kind === 'acquired' ? { op: 'lease', id, leaseToken: r.leaseToken, fencingToken: r.fencingToken } : null;
+    }
+    case 'renew':
+      return { op: 'renew', id, expiresAtEpochMs: (op.result as { expiresAtEpochMs: number }).expiresAtEpochMs };
+    case 'release':
+      return { op: 'release', id, fencingToken: (op.args as SessionExecutionLeaseCompletion).fencingToken };
+    case 'enqueue':
+      return { op: 'enqueue', id, batchId: (op.result as { batchId: string }).batchId };
+    case 'putBlob':
+      return { op: 'putBlob', id, ref: (op.result as { ref: string }).ref, sha: sha256Hex((op.args as BlobPutArgs).bytes) };
+    case 'putCheckpoint':
+      return {
+        op: 'putCheckpoint',
+        id,
+        checkpointRef: (op.result as { checkpointRef: string }).checkpointRef,
+        turnState: digestOf((op.args as HydratedSessionCheckpoint).turnState),
+      };
+    case 'saveMeta':
+      return { op: 'saveMeta', id, sessionName: (op.args as SessionMeta).sessionName };
+    case 'compact': {
+      const r = op.result as { snapshotSeq: number; deletedEventCount: number };
+      return { op: 'compact', id, snapshotSeq: r.snapshotSeq, deletedEventCount: r.deletedEventCount };
+    }
+    default:
+      return null;
+  }
+}
+
+/** The smallest commit that replays `stamp`: the store compares stamp strings, never the body. */
+function stampOnlyCommit(stamp: RuntimeTurnCommitStamp): RuntimeCommit {
+  return {
+    sessionId: stamp.sessionId,
+    expectedHeadRevision: null,
+    sessionExecutionLease: null,
+    releaseSessionExecutionLease: null,
+    config: { providerId: 'replay', model: null },
+    agentFrames: [],
+    currentAgentFrameId: '',
+    graph: { kind: 'unchanged', leafNodeId: null },
+    checkpoint: {
+      turnState: {
+        turnIndex: 0,
+        tokenUsage: {
+          inputTokens: 0,
+          outputTokens: 0,
+          cacheReadInputTokens: 0,
+          cacheWriteInputTokens: 0,
+          reasoningOutputTokens: 0,
+        },
+        lastPromptUsage: null,
+        protocolTurnOptions: null,
+      },
+      toolStateRef: null,
+      toolState: null,
+      pluginSnapshotRef: null,
+      pluginSnapshot: null,
+      pluginSnapshotRevision: null,
+      executionStateRef: null,
+      executionState: null,
+    },
+    usageDeltas: [],
+    turnCommit: stamp,
+    completedQueueClaims: [],
+    completedTurnInputClaims: [],
+    enqueuedQueueBatches: [],
+    interruptedTurnInputTurnId: null,
+    committedAttachmentIds: [],
+  };
+}
+
+/** One session database under watch. */
+class SessionDb {
+  readonly index: SessionIndex;
+  readonly facts: Fact[] = [];
+
+  constructor(
+    readonly sessionId: string,
+    readonly path: string,
+    readonly watch: DatabaseWatch,
+    readonly findings: Findings,
+  ) {
+    this.index = new SessionIndex(watch.name, findings);
+  }
+}
+
+class SessionVerifier implements ModuleVerifier {
+  /** Operations of the current and the previous round: commits being ingested are looked up here. */
+  #ops = new Map<string, OpRecord>();
+  #previousOps = new Map<string, OpRecord>();
+
+  constructor(
+    readonly dir: string,
+    readonly dbs: SessionDb[],
+    readonly findings: Findings,
+  ) {}
+
+  #lookup(): OpLookup {
+    const ops = this.#ops;
+    const previous = this.#previousOps;
+    return (id) => ops.get(id) ?? previous.get(id);
+  }
+
+  async recover(ctx: RecoveryContext): Promise<void> {
+    this.#previousOps = this.#ops;
+    this.#ops = new Map();
+    for (const op of ctx.ops) if (op.module === SESSION_MODULE) this.#ops.set(op.id, op);
+    for (const db of this.dbs) {
+      const mine = ctx.ops.filter((op) => op.module === SESSION_MODULE && op.db === db.sessionId);
+      await this.#recoverDb(ctx, db, mine);
+    }
+  }
+
+  async #reopen(db: SessionDb): Promise<Store | null> {
+    try {
+      return await Store.open(db.path);
+    } catch (error) {
+      this.findings.divergence(`${db.watch.name}: cannot reopen after the crash: ${describe(error)}`);
+      return null;
+    }
+  }
+
+  async #recoverDb(ctx: RecoveryContext, db: SessionDb, ops: OpRecord[]): Promise<void> {
+    const store = await this.#reopen(db);
+    if (!store) return;
+    try {
+      db.index.ingest(await db.watch.check(store), this.#lookup());
+      const live = new Set((await store.listQueuedWork(db.sessionId)).map((b) => b.batchId));
+      for (const op of ops) {
+        if (op.status === 'acked') {
+          if (op.op === 'reclaimLease' && (op.result as { kind: string }).kind === 'acquired') {
+            ctx.findings.count('recoveries.leaseReclaimsByChildren');
+          }
+          const fact = factOf(op);
+          if (!fact) continue;
+          const replay = op.op === 'commit' ? (op.args as RuntimeCommit) : undefined;
+          await this.#checkFact(store, db, fact, live, replay);
+          db.facts.push(fact);
+        } else if (op.status === 'failed') this.#checkFailed(db, op);
+      }
+      const inFlight = ops.filter((op) => op.status === 'begun');
+      for (const op of inFlight) if (op.op !== 'commit') await this.#retry(ctx, store, db, op);
+      const lease = await this.#recoverLease(ctx, store, db);
+      for (const op of inFlight) if (op.op === 'commit' && lease) await this.#retryCommit(ctx, store, db, op, lease);
+      if (lease) await store.releaseSessionExecutionLease(completionOf(lease));
+      await this.#checkHead(store, db);
+      ctx.findings.count('recoveries.databases');
+    } catch (error) {
+      this.findings.divergence(`${db.watch.name}: recovery failed: ${describe(error)}`);
+    } finally {
+      await store.close();
+    }
+  }
+
+  /** §9.2 (2): the head's checkpoint and every snapshot it names are present. */
+  async #checkHead(store: Store, db: SessionDb): Promise<void> {
+    const ref = db.index.headCheckpointRef;
+    if (ref === null) return;
+    try {
+      if ((await store.getCheckpoint(ref)) === null)
+        this.findings.divergence(`${db.watch.name}: head checkpoint ${ref} is missing`);
+    } catch (error) {
+      this.findings.divergence(`${db.watch.name}: head checkpoint ${ref} does not hydrate: ${describe(error)}`);
+    }
+  }
+
+  /**
+   * The operation an acknowledged fact stands for is in the data. A stamped commit is replayed:
+   * with `replay` (the original commit) right after its round, with a stamp-only commit at the end.
+   */
+  async #checkFact(
+    store: Store,
+    db: SessionDb,
+    fact: Fact,
+    liveBatches: ReadonlySet<string>,
+    replay?: RuntimeCommit,
+  ): Promise<void> {
+    const { index } = db;
+    const lost = (what: string) => this.findings.lost(`${db.watch.name}: acknowledged ${fact.op} ${fact.id}: ${what}`);
+    const batchGone = (batchId: string) => !index.finished.has(batchId) && !liveBatches.has(batchId);
+    try {
+      switch (fact.op) {
+        case 'commit': {
+          const recorded = index.commitsByOp.get(fact.origin);
+          if (!recorded || recorded.headRevision !== fact.headRevision || recorded.checkpointRef !== fact.checkpointRef) {
+            lost(`no RuntimeStateCommitted for head revision ${fact.headRevision}`);
+            return;
+          }
+          if (fact.stamp) {
+            const again = replay
+              ? { ...replay, sessionExecutionLease: null, releaseSessionExecutionLease: null }
+              : stampOnlyCommit(fact.stamp);
+            const result = await store.commitRuntimeState(again);
+            if (digestOf(result) !== fact.resultDigest) lost('replaying the stamped turn returned a different result');
+          }
+          for (const batchId of fact.batchIds) {
+            if (!index.batches.has(batchId)) lost(`outbox batch ${batchId} was never enqueued`);
+            else if (batchGone(batchId)) lost(`outbox batch ${batchId} vanished`);
+          }
+          if (
+            fact.refs.every((r) => r === null || !index.collected.has(r)) &&
+            (await store.getCheckpoint(fact.checkpointRef)) === null
+          ) {
+            lost(`checkpoint ${fact.checkpointRef} is missing`);
+          }
+          return;
+        }
+        case 'lease':
+          if (index.leaseTokens.get(fact.leaseToken) !== fact.fencingToken) lost(`lease ${fact.fencingToken} is not in the log`);
+          return;
+        case 'renew':
+          if (!index.extendedExpiries.has(fact.expiresAtEpochMs)) lost('the extension is not in the log');
+          return;
+        case 'release':
+          if (!index.releasedFencings.has(fact.fencingToken))
+            lost(`release of fencing token ${fact.fencingToken} is not in the log`);
+          return;
+        case 'enqueue':
+          if (!index.batches.has(fact.batchId)) lost(`batch ${fact.batchId} was never enqueued`);
+          else if (batchGone(fact.batchId)) lost(`batch ${fact.batchId} vanished`);
+          return;
+        case 'putBlob': {
+          if (fact.ref !== fact.sha) lost('the acknowledged ref is not the content hash');
+          if (index.collected.has(fact.ref)) return;
+          const bytes = await store.getBlob(fact.ref);
+          if (bytes === null || sha256Hex(bytes) !== fact.ref) lost(`blob ${fact.ref} is missing`);
+          return;
+        }
+        case 'putCheckpoint': {
+          if (index.collected.has(fact.checkpointRef)) return;
+          const hydrated = await store.getCheckpoint(fact.checkpointRef);
+          if (hydrated === null) lost(`checkpoint ${fact.checkpointRef} is missing`);
+          else if (digestOf(hydrated.turnState) !== fact.turnState) lost('the stored checkpoint differs');
+          return;
+        }
+        case 'saveMeta':
+          if (!index.metaNames.has(fact.sessionName)) lost('the saved metadata is not in the log');
+          return;
+        case 'compact':
+          if (fact.deletedEventCount > 0 && db.watch.compactedThrough < fact.snapshotSeq) {
+            lost(`compaction through ${fact.snapshotSeq} is not recorded`);
+          }
+          return;
+      }
+    } catch (error) {
+      lost(`checking it failed: ${describe(error)}`);
+    }
+  }
+  /** A failed command appends nothing. */
+  #checkFailed(db: SessionDb, op: OpRecord): void {
+    if (op.op === 'commit' && db.index.commitsByOp.has(op.id)) {
+      this.findings.divergence(`${db.watch.name}: commit ${op.id} failed (${op.error?.code}) but its events are in the log`);
+    }
+  }
+
+  /**
+   * Retries a killed child's in-flight non-commit operation and checks the spec's outcome. First
+   * decides from the history whether the operation had committed before the kill, where the
+   * operation leaves a trace of its own (a unique source key, meta name, archive path, …).
+   */
+  async #retry(ctx: RecoveryContext, store: Store, db: SessionDb, op: OpRecord): Promise<void> {
+    const { index } = db;
+    const bad = (what: string) => this.findings.divergence(`${db.watch.name}: retry of in-flight ${op.op} ${op.id}: ${what}`);
+    const resolved = (committedBeforeKill: boolean | null, outcome: RetryOutcome, result?: unknown, args: unknown = op.args) => {
+      ctx.findings.count(`retries.${outcome}`);
+      ctx.resolved({ op, committedBeforeKill, outcome });
+      if (result === undefined) return;
+      const record: OpRecord = { ...op, id: `${op.id}/retry`, args, status: 'acked', result, byParent: true };
+      ctx.record(record);
+      const fact = factOf(record);
+      if (fact) db.facts.push(fact);
+    };
+    try {
+      switch (op.op) {
+        case 'enqueue': {
+          const draft = op.args as QueuedWorkBatchDraft;
+          const own = draft.sourceKey === `crash:${op.id}`;
+          const ownBatch = own ? [...index.batches].some(([, key]) => key === draft.sourceKey) : null;
+          const existing = draft.sourceKey === null ? undefined : index.liveByKey.get(draft.sourceKey);
+          const batch = await store.enqueueQueuedWork(draft);
+          if (existing !== undefined && batch.batchId !== existing)
+            bad(`returned ${batch.batchId}, the live batch is ${existing}`);
+          if (existing === undefined && index.batches.has(batch.batchId)) bad(`returned the finished batch ${batch.batchId}`);
+          const summary = { batchId: batch.batchId, sourceKey: batch.sourceKey, enqueueSeq: batch.enqueueSeq };
+          resolved(ownBatch, existing !== undefined ? 'idempotent' : 'committed', summary);
+          return;
+        }
+        case 'putBlob': {
+          const args = op.args as BlobPutArgs;
+          const ref = sha256Hex(args.bytes);
+          const before = (await store.getBlob(ref)) !== null;
+          const stored = args.descriptor
+            ? await store.putArtifactBlob(args.descriptor, args.bytes)
+            : await store.putBlob(args.bytes);
+          if (stored !== ref) bad('the ref is not the content hash');
+          if ((await store.getBlob(ref)) === null) bad('the blob is missing after the retry');
+          resolved(before || index.collected.has(ref) ? null : false, before ? 'idempotent' : 'committed', { ref: stored });
+          return;
+        }
+        case 'putCheckpoint': {
+          const args = op.args as HydratedSessionCheckpoint;
+          const first = await store.putCheckpoint(args);
+          const second = await store.putCheckpoint(args);
+          if (first.checkpointRef !== second.checkpointRef) bad('two retries gave different refs');
+          resolved(null, 'idempotent', { checkpointRef: first.checkpointRef });
+          return;
+        }
+        case 'saveMeta': {
+          const meta = op.args as SessionMeta;
+          const before = index.metaNames.has(meta.sessionName);
+          await store.saveSessionMeta(meta);
+          if (!sameJson(await store.loadSessionMeta(), meta)) bad('the metadata read back differs');
+          resolved(before, before ? 'idempotent' : 'committed', null);
+          return;
+        }
+        case 'renew': {
+          const args = op.args as { fence: SessionExecutionLease; ttlMs: number };
+          const held =
+            index.lease.leaseToken === args.fence.leaseToken &&
+            index.lease.fencingToken === args.fence.fencingToken &&
+            index.lease.expiresAtMs > Date.now();
+          try {
+            const renewed = await store.renewSessionExecutionLease(args.fence, args.ttlMs);
+            if (!held) bad('renewed a lease the fence no longer holds');
+            resolved(null, 'committed', { expiresAtEpochMs: renewed.expiresAtEpochMs, fencingToken: renewed.fencingToken });
+          } catch (error) {
+            if (held || !isLashStoreError(error, 'SessionExecutionLeaseExpired')) bad(`unexpected ${describe(error)}`);
+            else resolved(null, 'conflicted');
+          }
+          return;
+        }
+        case 'release': {
+          const completion = op.args as SessionExecutionLeaseCompletion;
+          const before = index.releasedFencings.has(completion.fencingToken);
+          await store.releaseSessionExecutionLease(completion);
+          resolved(before, before ? 'idempotent' : 'committed');
+          return;
+        }
+        case 'compact': {
+          const args = op.args as CompactArgs;
+          // Committed ⇔ its audit event names its archive; nothing to do (already compacted) ⇒ cannot tell.
+          const before = index.compactionArchives.has(args.archivePath)
+            ? true
+            : db.watch.compactedThrough >= args.throughSeq
+              ? null
+              : false;
+          const retryArgs: CompactArgs = { throughSeq: args.throughSeq, archivePath: `${args.archivePath}.retry.ndjson` };
+          mkdirSync(dirname(retryArgs.archivePath), { recursive: true });
+          const report = await store.compactEventLog(retryArgs);
+          if (report.snapshotSeq < args.throughSeq) bad(`snapshot ${report.snapshotSeq} is before ${args.throughSeq}`);
+          if (before !== false && report.deletedEventCount > 0)
+            bad('the compaction had committed, yet the retry deleted events again');
+          if (before === false && report.deletedEventCount === 0)
+            bad('the compaction had not committed, yet the retry deleted nothing');
+          resolved(before, report.deletedEventCount === 0 ? 'idempotent' : 'committed', report, retryArgs);
+          return;
+        }
+        case 'gc': {
+          const report = await store.gcUnreachable();
+          resolved(null, report.deletedBlobCount === 0 ? 'idempotent' : 'committed');
+          return;
+        }
+        case 'claimLease':
+        case 'reclaimLease':
+          // Retried by the dead-holder reclaim every recovery performs; held by the dead pid ⇒ it had committed.
+          resolved(index.lease.leaseToken !== null && index.lease.pid === op.pid ? true : null, 'notRetried');
+          return;
+        default:
+          resolved(null, 'notRetried');
+          return;
+      }
+    } catch (error) {
+      bad(`unexpected ${describe(error)}`);
+    }
+  }
+
+  /**
+   * Every lease a killed child held must be reclaimable at once (dead-holder reclaim); the parent
+   * takes it, so the in-flight commit can be retried under a live fence.
+   */
+  async #recoverLease(ctx: RecoveryContext, store: Store, db: SessionDb): Promise<SessionExecutionLease | null> {
+    const name = db.watch.name;
+    const probe = await store.tryClaimSessionExecutionLease(db.sessionId, ctx.identity, CRASH_LEASE_TTL_MS);
+    if (probe.kind === 'acquired') {
+      if (db.index.lease.leaseToken !== null && db.index.lease.expiresAtMs > Date.now()) {
+        this.findings.divergence(`${name}: claimed a lease the log says is still held (fencing ${db.index.lease.fencingToken})`);
+      }
+      return probe.lease;
+    }
+    const holder = probe.holder;
+    const liveness = holder.owner.liveness;
+    if (liveness.kind !== 'localProcess' || !ctx.deadPids.has(liveness.pid)) {
+      this.findings.divergence(`${name}: lease held by ${holder.owner.ownerId}, which is not a killed child`);
+      return null;
+    }
+    const reclaimed = await store.reclaimSessionExecutionLease(db.sessionId, ctx.identity, fenceOf(holder), CRASH_LEASE_TTL_MS);
+    if (reclaimed.kind !== 'acquired') {
+      this.findings.divergence(`${name}: the lease of killed pid ${liveness.pid} was not reclaimed at once`);
+      return null;
+    }
+    if (reclaimed.lease.fencingToken !== holder.fencingToken + 1) {
+      this.findings.divergence(
+        `${name}: reclaim gave fencing token ${reclaimed.lease.fencingToken} after ${holder.fencingToken}`,
+      );
+    }
+    ctx.findings.count('recoveries.leaseReclaims');
+    return reclaimed.lease;
+  }
+
+  #predictCommit(db: SessionDb, op: OpRecord, commit: RuntimeCommit): CommitPrediction {
+    const { index } = db;
+    const recorded = commit.turnCommit ? index.turns.get(commit.turnCommit.turnId) : undefined;
+    if (recorded) return { kind: 'replay', result: recorded.result };
+    if (index.commitsByOp.has(op.id)) return { kind: 'conflict', actual: index.headRevision };
+    if (commit.expectedHeadRevision !== null && commit.expectedHeadRevision !== index.headRevision) {
+      return { kind: 'conflict', actual: index.headRevision };
+    }
+    return { kind: 'commit', headRevision: index.headRevision + 1 };
+  }
+
+  /**
+   * The killed child's in-flight commit, retried under the recovered lease: a stamped turn that had
+   * committed returns its stored result; otherwise the commit goes through, or conflicts on the head
+   * revision exactly when the head moved (an unstamped commit that had committed conflicts).
+   */
+  async #retryCommit(
+    ctx: RecoveryContext,
+    store: Store,
+    db: SessionDb,
+    op: OpRecord,
+    lease: SessionExecutionLease,
+  ): Promise<void> {
+    const commit = op.args as RuntimeCommit;
+    const committedBeforeKill = db.index.commitsByOp.has(op.id);
+    const prediction = this.#predictCommit(db, op, commit);
+    const retry: RuntimeCommit = {
+      ...commit,
+      sessionExecutionLease: fenceOf(lease),
+      releaseSessionExecutionLease: commit.releaseSessionExecutionLease ? completionOf(lease) : null,
+    };
+    const bad = (what: string) =>
+      this.findings.divergence(`${db.watch.name}: retry of in-flight commit ${op.id} (expected ${prediction.kind}): ${what}`);
+    const resolved = (outcome: RetryOutcome) => {
+      ctx.findings.count(`retries.${outcome}`);
+      ctx.resolved({ op, committedBeforeKill, outcome });
+    };
+    let result: RuntimeCommitResult;
+    try {
+      result = await store.commitRuntimeState(retry);
+    } catch (error) {
+      if (
+        prediction.kind === 'conflict' &&
+        isLashStoreError(error, 'HeadRevisionConflict') &&
+        error.actual === prediction.actual
+      ) {
+        resolved('conflicted');
+      } else bad(describe(error));
+      return;
+    }
+    if (prediction.kind === 'replay') {
+      if (sameJson(result, prediction.result)) resolved('replayed');
+      else bad('the replay returned a different result than the stored one');
+    } else if (prediction.kind === 'commit') {
+      if (result.headRevision === prediction.headRevision) resolved('committed');
+      else bad(`committed head revision ${result.headRevision}, expected ${prediction.headRevision}`);
+      const record: OpRecord = { ...op, id: `${op.id}/retry`, args: retry, status: 'acked', result, byParent: true };
+      ctx.record(record);
+      const fact = factOf(record);
+      if (fact) db.facts.push(fact);
+    } else bad(`committed head revision ${result.headRevision} instead of conflicting`);
+  }
+
+  async finalCheck(ctx: RecoveryContext): Promise<void> {
+    for (const db of this.dbs) {
+      const store = await this.#reopen(db);
+      if (!store) continue;
+      try {
+        db.index.ingest(await db.watch.check(store, { fullIntegrity: true }), this.#lookup());
+        const live = new Set((await store.listQueuedWork(db.sessionId)).map((b) => b.batchId));
+        for (const fact of db.facts) await this.#checkFact(store, db, fact, live);
+        await this.#checkHead(store, db);
+        const stats = db.watch.feedStats();
+        ctx.findings.count('events.delivered', stats.delivered);
+        ctx.findings.count('events.compactedBeforeDelivery', stats.skippedCompacted);
+        ctx.findings.count('events.total', db.watch.lastSeq);
+        ctx.findings.count('events.compacted', db.watch.compactedThrough);
+      } finally {
+        await store.close();
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const db of this.dbs) await db.watch.close();
+  }
+}
+
+/** Creates the session databases, subscribes to each one's `events$`, and returns the verifier. */
+export async function openSessionVerifier(setup: VerifierSetup): Promise<ModuleVerifier> {
+  const dbs: SessionDb[] = [];
+  for (const sessionId of CRASH_SESSIONS) {
+    const path = sessionDbPath(setup.dir, sessionId);
+    mkdirSync(dirname(path), { recursive: true });
+    const archiveDir = sessionArchiveDir(setup.dir, sessionId);
+    mkdirSync(archiveDir, { recursive: true });
+    const watch = new DatabaseWatch(join('sessions', `${sessionId}.db`), path, archiveDir, setup.findings);
+    await watch.start(() => Store.open(path));
+    dbs.push(new SessionDb(sessionId, path, watch, setup.findings));
+  }
+  return new SessionVerifier(setup.dir, dbs, setup.findings);
+}
