@@ -72,6 +72,8 @@ const EXECUTOR_KINDS = ['unavailable', 'function', 'awaitEvent', 'processes', 't
 /** The first poll interval of an await and the cap it doubles to. */
 const POLL_START_MS = 25;
 const POLL_CAP_MS = 1000;
+/** The abort reason of internal timers (a reason-less abort would build a DOMException each time). */
+const STOPPED = Symbol('stopped');
 /** The BUSY retry interval of `executeEffect`. */
 const BUSY_RETRY_MS = 25;
 
@@ -391,7 +393,7 @@ export class EffectHostCore {
       const done = (why: 'wake' | 'timer' | 'abort' | 'deadline' | 'closed' | 'stop') => {
         if (settled) return;
         settled = true;
-        timers.abort();
+        timers.abort(STOPPED);
         for (const [s, fn] of listeners) s.removeEventListener('abort', fn);
         resolve(why);
       };
@@ -547,7 +549,7 @@ export class EffectHostCore {
       lost.then((error) => (error ? { kind: 'lost' as const, error } : new Promise<never>(() => undefined))),
       closed,
     ]);
-    renewal.abort();
+    renewal.abort(STOPPED);
     if (onClose) this.#closing.signal.removeEventListener('abort', onClose);
     if (first === 'closed' || this.closed) {
       const error = this.#closedError();

@@ -222,7 +222,7 @@ export class TurnWorkDriver {
       }
       throw error;
     } finally {
-      timer.abort();
+      timer.abort(null);
     }
   }
 }
