@@ -206,10 +206,10 @@ function parseKeyShape(value: unknown): AwaitEventKey {
   const o = value as Record<string, unknown>;
   const scope = o.scope;
   if (scope === null || typeof scope !== 'object' || Array.isArray(scope)) throw new ShapeError('`scope` must be an object');
-  const wait = o.wait;
-  if (wait === null || typeof wait !== 'object' || Array.isArray(wait)) throw new ShapeError('`wait` must be an object');
   // Blank ids are a well-formed key that simply never authenticates; only wrong types are shape errors.
   const reducedScope = reduceOrKeep(() => reduceScope(scope, 'scope'), scope) as ExecutionScope;
+  const wait = o.wait;
+  if (wait === null || typeof wait !== 'object' || Array.isArray(wait)) throw new ShapeError('`wait` must be an object');
   const reducedWait = reduceOrKeep(() => reduceWait(wait, 'wait'), wait) as AwaitEventWaitIdentity;
   if (typeof o.keyId !== 'string') throw new ShapeError('`keyId` must be a string');
   if (typeof o.signature !== 'string') throw new ShapeError('`signature` must be a string');

@@ -180,8 +180,9 @@ export class SqliteEffectHost implements EffectHost, AwaitEventResolver {
     this.#core.close();
   }
 
-  /** A controller journaling under `scope` (synchronous; throws `MissingExecutionScopeId`). */
+  /** A controller journaling under `scope` (synchronous; throws `MissingExecutionScopeId`, or `Closed` after close). */
   scoped(scope: ExecutionScope): ScopedEffectController {
+    this.#engine.assertOpen();
     const reduced = reduceScope(scope);
     const binding = { scope: reduced, scopeKey: scopeKey(reduced), scopeId: scopeId(reduced) };
     return {
