@@ -15,6 +15,7 @@ import {
   type AwaitEventWaitIdentity,
   type ExecutionScope,
   type JsonValue,
+  type RuntimeEffectCommand,
   type RuntimeEffectEnvelope,
   type RuntimeEffectOutcome,
   type RuntimeScope,
@@ -67,12 +68,10 @@ const keyPlan: fc.Arbitrary<KeyPlan> = fc.record({
 
 function planEnvelope(key: string, plan: KeyPlan): RuntimeEffectEnvelope {
   const scope: RuntimeScope = { sessionId: 'property-session', turnId: 'property-turn', turnIndex: 1 };
-  const command =
-    plan.kind === 'sleep'
-      ? ({ kind: 'sleep', durationMs: 0 } as const)
-      : plan.kind === 'durableStep'
-        ? ({ kind: 'durableStep', stepId: key, input: plan.payload } as const)
-        : ({ kind: 'execCode', language: 'property', code: JSON.stringify(plan.payload) } as const);
+  let command: RuntimeEffectCommand;
+  if (plan.kind === 'sleep') command = { kind: 'sleep', durationMs: 0 };
+  else if (plan.kind === 'durableStep') command = { kind: 'durableStep', stepId: key, input: plan.payload };
+  else command = { kind: 'execCode', language: 'property', code: JSON.stringify(plan.payload) };
   return {
     invocation: { scope, subject: { kind: 'effect', effectId: key, effectKind: command.kind }, replay: { key } },
     command,
