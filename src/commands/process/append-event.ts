@@ -14,7 +14,14 @@ import {
 } from '../../projections/process/events.js';
 import type { ProcessEvent, ProcessEventAppendRequest, ProcessEventAppendResult, ProcessRecord } from '../../types/process.js';
 import { loadRecord, type ProcessContext } from './context.js';
-import { alreadyTerminal, invalidPayload, replayKeyConflict, replayKeyRequired, undeclaredEventType } from './errors.js';
+import {
+  alreadyTerminal,
+  invalidPayload,
+  replayKeyConflict,
+  replayKeyRequired,
+  undeclaredEventType,
+  unknownProcess,
+} from './errors.js';
 import { payloadSchemaProblem } from './payload-schema.js';
 import { eventInvocation, materializeSemantics, payloadHash, wakeDeliveryFor } from './semantics.js';
 
@@ -96,7 +103,8 @@ export function appendEventTx(
   processId: string,
   request: ProcessEventAppendRequest,
 ): ProcessEventAppendResult {
-  let record = loadRecord(ctx, processId);
+  let record = ctx.reads.recordView(processId);
+  if (!record) throw unknownProcess(processId);
   const decision = decideAppend(ctx, record, request, tx.now);
   if (decision.kind === 'replay') record = repairIfTorn(ctx, tx, record, decision.event);
   else insertDecided(tx, decision);

@@ -167,7 +167,7 @@ export function wakeDeliveryFor(
     sequence: event.sequence,
     eventType: event.eventType,
     eventInvocation: event.invocation,
-    processCausedBy: record.provenance.causedBy,
+    processCausedBy: record.provenance.causedBy === null ? null : structuredClone(record.provenance.causedBy),
     dedupeKey: wake.dedupeKey,
     input: wake.input,
     createdAtMs: event.occurredAtMs,

@@ -103,6 +103,8 @@ export class ProcessReads {
   readonly #handoverOrdinals: Statement;
   readonly #eventCount: Statement;
   readonly #firstOfType: Statement;
+  /** Parsed record texts by process id, for `recordView`; a hit requires the identical stored text. */
+  readonly #views = new Map<string, { text: string; record: ProcessRecord }>();
 
   constructor(readonly db: Db) {
     this.#record = db.prepare(`SELECT ${RECORD_COLUMNS} FROM processes WHERE process_id = ?`);
@@ -165,6 +167,25 @@ export class ProcessReads {
   record(processId: string): ProcessRecord | null {
     const row = this.#record.get(processId) as RecordRow | undefined;
     return row ? recordOf(row) : null;
+  }
+
+  /**
+   * The record for read-only use inside a command (never handed to callers): the parse of an
+   * unchanged `record_json` text is reused, so an append does not re-parse the registration.
+   */
+  recordView(processId: string): ProcessRecord | null {
+    const row = this.#record.get(processId) as RecordRow | undefined;
+    if (!row) return null;
+    const cached = this.#views.get(processId);
+    if (cached && cached.text === row.record_json) {
+      cached.record.updatedAtMs = row.updated_at_ms;
+      cached.record.changeSeq = row.change_seq;
+      return cached.record;
+    }
+    const record = recordOf(row);
+    if (this.#views.size >= 1024) this.#views.clear();
+    this.#views.set(processId, { text: row.record_json, record });
+    return record;
   }
 
   exists(processId: string): boolean {
