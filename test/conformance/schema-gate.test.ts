@@ -12,14 +12,17 @@ import {
   EFFECT_APPLICATION_ID,
   fenceOf,
   PROCESS_APPLICATION_ID,
+  type QueuedWorkClaim,
   SESSION_APPLICATION_ID,
   SESSION_SCHEMA_VERSION,
   Store,
   StoreError,
   TRIGGER_APPLICATION_ID,
+  type TurnInputClaim,
 } from '../../src/index.js';
 import { tempDir, track } from '../support/backends.js';
-import { base, bytes, E, lease, owner, rejectsWith, wake, X } from '../support/fixtures.js';
+import { activeIn, base, bytes, E, lease, nextIn, owner, rejectsWith, wake, X } from '../support/fixtures.js';
+import { sha256hex } from '../support/raw.js';
 import { newBarrier, runChildren, runWorkers } from '../support/spawn.js';
 
 function versionRefusal(found: number): string {
@@ -154,6 +157,17 @@ describe('read-only opens', () => {
       relation: { kind: 'root' as const },
     };
     await writer.saveSessionMeta(meta);
+    const batch = await writer.enqueueQueuedWork(wake('root', 'read-only work', E, X));
+    const input = await writer.enqueuePendingTurnInput(activeIn('root', 'turn-ro', 'afterWork', 'read-only input'));
+    await writer.recordIntent({
+      attachmentId: 'ro-attachment',
+      sessionId: 'root',
+      canonicalUri: 'sha256:ro-attachment',
+      intentAtEpochMs: 1,
+      ownerKind: null,
+      ownerId: null,
+    });
+    expect(await writer.listUncommitted(Number.MAX_SAFE_INTEGER)).toHaveLength(1);
     const expectedSession = await writer.loadSession({ kind: 'fullGraph' });
     const expectedEvents = await writer.readEvents();
     await writer.close();
@@ -171,6 +185,36 @@ describe('read-only opens', () => {
     await source.commitRuntimeState({ ...base('root'), sessionExecutionLease: fenceOf(sl) });
     const head = await source.loadSessionHead();
     if (!head) throw new Error('source head missing');
+
+    const intent = {
+      attachmentId: 'ro-attachment',
+      sessionId: 'root',
+      canonicalUri: 'sha256:ro-attachment',
+      intentAtEpochMs: 1,
+      ownerKind: null,
+      ownerId: null,
+    };
+    const staleQueuedClaim: QueuedWorkClaim = {
+      sessionId: 'root',
+      claimId: 'qwc:0:1',
+      owner: owner('o'),
+      leaseToken: 'stale',
+      fencingToken: 1,
+      sessionLeaseGeneration: 1,
+      batches: [batch],
+    };
+    const staleInputClaim: TurnInputClaim = {
+      sessionId: 'root',
+      claimId: 'tic:0:1',
+      owner: owner('o'),
+      leaseToken: 'stale',
+      fencingToken: 1,
+      sessionLeaseGeneration: 1,
+      mode: { kind: 'nextTurn' },
+      inputs: [input],
+    };
+    const source_ = 'process ro(root: str) -> str { finish root }';
+    const artifact = { moduleRef: `lashlang:v1:sha256:${sha256hex(source_)}`, source: source_, triggerKeyManifest: null };
 
     const writes: Array<[string, () => Promise<unknown>]> = [
       ['commitRuntimeState', () => ro.commitRuntimeState({ ...base('root'), sessionExecutionLease: fenceOf(l) })],
@@ -209,6 +253,38 @@ describe('read-only opens', () => {
           }),
       ],
       ['headCopyFromStore', () => ro.headCopyFromStore(source)],
+      ['saveSessionMetaIfAbsent', () => ro.saveSessionMetaIfAbsent({ ...meta, sessionId: 'other' })],
+      ['enqueuePendingTurnInput', () => ro.enqueuePendingTurnInput(nextIn('root', 'read-only'))],
+      ['claimLeadingReadySessionCommand', () => ro.claimLeadingReadySessionCommand('root', fenceOf(l), owner('o'))],
+      ['claimReadyQueuedWork', () => ro.claimReadyQueuedWork('root', fenceOf(l), owner('o'), 'idle', 1)],
+      [
+        'claimReadyQueuedWorkByBatchIds',
+        () => ro.claimReadyQueuedWorkByBatchIds('root', fenceOf(l), owner('o'), 'idle', [batch.batchId]),
+      ],
+      [
+        'claimCheckpointWork (work pending)',
+        () => ro.claimCheckpointWork('root', fenceOf(l), owner('o'), 'turn-ro', 'afterWork', 1, 1),
+      ],
+      ['claimActiveTurnInputs', () => ro.claimActiveTurnInputs('root', fenceOf(l), owner('o'), 'turn-ro', 'afterWork', 1)],
+      ['claimNextTurnInputs', () => ro.claimNextTurnInputs('root', fenceOf(l), owner('o'), 1)],
+      ['abandonQueuedWorkClaim (no match)', () => ro.abandonQueuedWorkClaim(staleQueuedClaim)],
+      ['abandonQueuedWorkClaims (no match)', () => ro.abandonQueuedWorkClaims([staleQueuedClaim])],
+      ['abandonTurnInputClaim (no match)', () => ro.abandonTurnInputClaim(staleInputClaim)],
+      ['abandonTurnInputClaims (no match)', () => ro.abandonTurnInputClaims([staleInputClaim])],
+      ['cancelQueuedWorkBatch', () => ro.cancelQueuedWorkBatch('root', batch.batchId)],
+      ['cancelQueuedWorkBatch (unknown)', () => ro.cancelQueuedWorkBatch('root', 'no-such-batch')],
+      ['cancelPendingTurnInput', () => ro.cancelPendingTurnInput('root', input.inputId)],
+      ['cancelPendingTurnInput (unknown)', () => ro.cancelPendingTurnInput('root', 'no-such-input')],
+      ['cancelPendingTurnInputs', () => ro.cancelPendingTurnInputs('root', [{ kind: 'inputId', value: input.inputId }])],
+      ['cancelPendingTurnInputSuffix', () => ro.cancelPendingTurnInputSuffix('root', { kind: 'inputId', value: input.inputId })],
+      ['recordIntent', () => ro.recordIntent({ ...intent, attachmentId: 'another' })],
+      ['commitRefs', () => ro.commitRefs('root', ['ro-attachment'])],
+      ['forget', () => ro.forget('root', 'ro-attachment')],
+      ['forgetAgedUncommittedIntents', () => ro.forgetAgedUncommittedIntents(Number.MAX_SAFE_INTEGER)],
+      ['putModuleArtifact', () => ro.putModuleArtifact(artifact)],
+      ['putArtifactBytes', () => ro.putArtifactBytes('raw-ref', 'descriptor', bytes('raw'))],
+      ['replaceCurrentTriggerManifest', () => ro.replaceCurrentTriggerManifest('session:o', artifact)],
+      ['putProcessExecutionEnv', () => ro.putProcessExecutionEnv('env-ref', bytes('env'))],
       ['rebuildProjections', () => ro.rebuildProjections()],
       ['compactEventLog', () => ro.compactEventLog({ throughSeq: 1 })],
     ];
