@@ -3,7 +3,8 @@
  * content-addressed `blobs` side table. Opaque payloads are msgpack `record` blobs; the columns
  * beside them are the ones queries filter, order or join on.
  */
-import { blob, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { sql } from 'drizzle-orm';
+import { blob, check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 export { eventLogState, eventStreams, events, projectionSnapshots } from './event-log.js';
 
@@ -151,7 +152,11 @@ export const pendingTurnInputs = sqliteTable(
   ],
 );
 
-/** Attachment write-ahead manifest. */
+/**
+ * Attachment write-ahead manifest (20-blobs-attachments-lifecycle §4.2). The owner is a turn, a
+ * process or nobody, never half set; indexes serve per-session stamps, turn-owner adoption at commit,
+ * the uncommitted listing in intent order, and per-id probes.
+ */
 export const attachmentManifest = sqliteTable(
   'attachment_manifest',
   {
@@ -165,7 +170,11 @@ export const attachmentManifest = sqliteTable(
   },
   (t) => [
     primaryKey({ columns: [t.sessionId, t.attachmentId] }),
-    index('attachment_manifest_uncommitted').on(t.committedAtMs, t.intentAtMs),
+    check('attachment_manifest_owner_kind', sql`${t.ownerKind} IS NULL OR ${t.ownerKind} IN ('turn', 'process')`),
+    check('attachment_manifest_owner_pair', sql`(${t.ownerKind} IS NULL) = (${t.ownerId} IS NULL)`),
+    index('attachment_manifest_session_committed').on(t.sessionId, t.committedAtMs),
+    index('attachment_manifest_uncommitted').on(t.intentAtMs).where(sql`${t.committedAtMs} IS NULL`),
+    index('attachment_manifest_owner').on(t.sessionId, t.ownerKind, t.ownerId, t.committedAtMs),
     index('attachment_manifest_attachment').on(t.attachmentId),
   ],
 );

@@ -13,10 +13,14 @@ CREATE TABLE `attachment_manifest` (
 	`owner_kind` text,
 	`owner_id` text,
 	`committed_at_ms` integer,
-	PRIMARY KEY(`session_id`, `attachment_id`)
+	PRIMARY KEY(`session_id`, `attachment_id`),
+	CONSTRAINT "attachment_manifest_owner_kind" CHECK("attachment_manifest"."owner_kind" IS NULL OR "attachment_manifest"."owner_kind" IN ('turn', 'process')),
+	CONSTRAINT "attachment_manifest_owner_pair" CHECK(("attachment_manifest"."owner_kind" IS NULL) = ("attachment_manifest"."owner_id" IS NULL))
 );
 --> statement-breakpoint
-CREATE INDEX `attachment_manifest_uncommitted` ON `attachment_manifest` (`committed_at_ms`,`intent_at_ms`);--> statement-breakpoint
+CREATE INDEX `attachment_manifest_session_committed` ON `attachment_manifest` (`session_id`,`committed_at_ms`);--> statement-breakpoint
+CREATE INDEX `attachment_manifest_uncommitted` ON `attachment_manifest` (`intent_at_ms`) WHERE "attachment_manifest"."committed_at_ms" IS NULL;--> statement-breakpoint
+CREATE INDEX `attachment_manifest_owner` ON `attachment_manifest` (`session_id`,`owner_kind`,`owner_id`,`committed_at_ms`);--> statement-breakpoint
 CREATE INDEX `attachment_manifest_attachment` ON `attachment_manifest` (`attachment_id`);--> statement-breakpoint
 CREATE TABLE `blobs` (
 	`hash` text PRIMARY KEY NOT NULL,

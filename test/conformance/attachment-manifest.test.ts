@@ -352,13 +352,25 @@ describeBackends('AttachmentManifest on Store', (backend) => {
 });
 
 describe('AttachmentManifest on a damaged or read-only file', () => {
+  it('the table refuses a half-set or unknown owner even from a raw connection', async () => {
+    const handle = await fileBackend.open();
+    await handle.store.recordIntent(intent('s', 'a', 1));
+    const raw = new Database(handle.path as string);
+    try {
+      expect(() => raw.prepare("UPDATE attachment_manifest SET owner_kind = 'bogus', owner_id = 'x'").run()).toThrow(/CHECK/);
+      expect(() => raw.prepare("UPDATE attachment_manifest SET owner_kind = 'turn'").run()).toThrow(/CHECK/);
+    } finally {
+      raw.close();
+    }
+  });
+
   it('a manifest row that cannot be mapped is CorruptData, never skipped', async () => {
     const handle = await fileBackend.open();
     await handle.store.recordIntent(intent('s', 'ok', 1));
     await handle.store.recordIntent(intent('s', 'bad', 1));
     await handle.store.close();
     const raw = new Database(handle.path as string);
-    raw.prepare("UPDATE attachment_manifest SET owner_kind = 'bogus', owner_id = 'x' WHERE attachment_id = 'bad'").run();
+    raw.prepare("UPDATE attachment_manifest SET intent_at_ms = 'not-a-time' WHERE attachment_id = 'bad'").run();
     raw.close();
     const store = await handle.reopen();
     const error = await rejectsWith(store.listUncommitted(10), 'CorruptData');
@@ -369,7 +381,7 @@ describe('AttachmentManifest on a damaged or read-only file', () => {
     expect(await store.listAllRefs()).toEqual(['bad', 'ok']);
     // Repair the row so the harness's replay check compares like with like.
     const fix = new Database(handle.path as string);
-    fix.prepare("UPDATE attachment_manifest SET owner_kind = NULL, owner_id = NULL WHERE attachment_id = 'bad'").run();
+    fix.prepare("UPDATE attachment_manifest SET intent_at_ms = 1 WHERE attachment_id = 'bad'").run();
     fix.close();
   });
 

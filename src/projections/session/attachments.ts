@@ -250,6 +250,7 @@ export class AttachmentManifestReads {
 
   /** Uncommitted rows with intent ≤ `olderThan`, by (intent, session, attachment). */
   uncommitted(olderThan: number): AttachmentManifestEntry[] {
+    rejectMalformed(this.#malformedAged.get(olderThan) as ManifestRow | undefined);
     return (this.#uncommitted.all(olderThan) as ManifestRow[]).map(toEntry);
   }
 
