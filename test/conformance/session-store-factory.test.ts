@@ -10,11 +10,15 @@ import {
   deleteSessionFiles,
   InMemoryAttachmentStore,
   isPrimarySessionDbName,
+  type JsonValue,
   ProcessRegistration,
   processRuntimeSessionIds,
+  type RuntimeEffectEnvelope,
+  type RuntimeEffectOutcome,
   reclaimUnreferencedAttachments,
   SessionAttachmentStore,
   type SessionStoreFactory,
+  SqliteEffectHost,
   SqliteProcessRegistry,
   SqliteSessionStoreFactory,
   type Store,
@@ -446,8 +450,14 @@ describe('sqlite_session_store_factory_satisfies_conformance (§10.4 #15)', () =
   });
 });
 
-/** §10.7 legs that need the factory and the process registry (the main cold-replay vector needs the effect host). */
-describe('§10.7 attachment owner vector legs (real SqliteProcessRegistry)', () => {
+/**
+ * §10.4 #16 `sqlite_attachment_owner_cold_replay_conformance`: runs §10.7 — the main cold-replay
+ * vector (#36, with a real effect host whose journal replays the tool attempts after a "crash"),
+ * then the superseded-turn leg (#37) and the process-owner leg (#38) — each on the fixture of #16:
+ * a manual clock 100 s behind real time, a `SqliteProcessRegistry` that owns the sessions root, a
+ * factory wired to it, and an in-memory attachment backend on the same clock.
+ */
+describe('sqlite_attachment_owner_cold_replay_conformance (§10.4 #16)', () => {
   async function fixture() {
     const tmp = tempDir();
     const clock = new ManualClock(Date.now() - 100_000);
@@ -459,6 +469,120 @@ describe('§10.7 attachment owner vector legs (real SqliteProcessRegistry)', () 
     const backend = new InMemoryAttachmentStore({ clock });
     return { tmp, clock, registry, factory, backend };
   }
+
+  it('attachment_owner_cold_replay (#36)', async () => {
+    const { tmp, clock, registry, factory, backend } = await fixture();
+    const S = 'attachment-owner-cold-replay';
+    const T = 'attachment-owner-turn';
+    const scope = { kind: 'turn' as const, sessionId: S, turnId: T };
+    const effectsPath = join(tmp, 'effects.db');
+    const controllerOn = async () => {
+      const host = await SqliteEffectHost.open(effectsPath);
+      return { host, controller: host.scoped(scope).controller };
+    };
+    const toolEnvelope = (effectId: string, callId: string): RuntimeEffectEnvelope => ({
+      invocation: {
+        scope: { sessionId: S, turnId: T, turnIndex: 1, protocolIteration: 0 },
+        subject: { kind: 'effect', effectId, effectKind: 'toolAttempt' },
+        replay: { key: `attachment-owner:${T}:${effectId}` },
+      },
+      command: { kind: 'toolAttempt', call: { callId, toolName: effectId, args: {} }, attempt: 1, maxAttempts: 1 },
+    });
+    const plainEnv = toolEnvelope('plain-json-effect', 'plain-json-call');
+    const typedEnv = toolEnvelope('typed-effect', 'typed-call');
+    const request = {
+      sessionId: S,
+      relation: { kind: 'root' as const },
+      policy: { model: { id: 'attachment-owner-conformance-model', contextWindowTokens: 8192 } },
+    };
+    /** Tool outcomes as the runtime journals them: the projected JSON output plus the typed attachment ids. */
+    const outcomeOf = (callId: string, value: JsonValue, attachments: string[]): RuntimeEffectOutcome => ({
+      kind: 'toolAttempt',
+      launch: { kind: 'done' },
+      record: { callId, output: { kind: 'success', value }, attachments },
+    });
+    const expectOutcomes = (plain: RuntimeEffectOutcome, typed: RuntimeEffectOutcome, plainId: string, typedId: string) => {
+      const p = plain.record as { output: { value: { attachment_id: string } }; attachments: string[] };
+      const t = typed.record as { attachments: string[] };
+      expect(p.attachments).toEqual([]);
+      expect(p.output.value.attachment_id).toBe(plainId);
+      expect(t.attachments).toEqual([typedId]);
+    };
+    try {
+      const storeA = await factory.createStore(request);
+      const facadeA = new SessionAttachmentStore(backend, storeA, S, clock);
+      const binding = facadeA.bindTurnScoped(T);
+      const first = await controllerOn();
+      const calls = { plain: 0, typed: 0 };
+      let plainId = '';
+      let typedId = '';
+      const plain = await first.controller.executeEffect(plainEnv, {
+        kind: 'function',
+        run: async () => {
+          calls.plain++;
+          plainId = (await facadeA.put(bytes('plain-json-owner-bytes'), PIXEL)).id;
+          return outcomeOf('plain-json-call', { attachment_id: plainId }, []);
+        },
+      });
+      const typed = await first.controller.executeEffect(typedEnv, {
+        kind: 'function',
+        run: async () => {
+          calls.typed++;
+          const ref = await facadeA.put(bytes('typed-output-owner-bytes'), PIXEL);
+          typedId = ref.id;
+          return outcomeOf('typed-call', { kind: 'attachment', id: ref.id, mediaType: ref.mediaType, byteLen: ref.byteLen }, [
+            ref.id,
+          ]);
+        },
+      });
+      binding.release();
+      await verifyAndClose(storeA);
+      expect((await first.host.verifyProjections()).mismatches).toEqual([]);
+      await first.host.close();
+      clock.advance(10_000);
+      const before = await reclaimUnreferencedAttachments(factory, backend, 0, { clock });
+
+      expect(calls).toEqual({ plain: 1, typed: 1 });
+      expectOutcomes(plain, typed, plainId, typedId);
+      expect(before.reclaimedCount).toBe(0);
+      expect((await backend.get(plainId)).bytes).toEqual(bytes('plain-json-owner-bytes'));
+      expect((await backend.get(typedId)).bytes).toEqual(bytes('typed-output-owner-bytes'));
+
+      const storeB = await factory.openExistingStore(request);
+      expect(storeB).not.toBeNull();
+      track(storeB as Store);
+      const second = await controllerOn();
+      const log: string[] = [];
+      const failing = {
+        kind: 'function' as const,
+        run: async (env: RuntimeEffectEnvelope): Promise<RuntimeEffectOutcome> => {
+          log.push((env.invocation.subject as { effectId: string }).effectId);
+          throw new Error('executor must not run on replay');
+        },
+      };
+      const plainAgain = await second.controller.executeEffect(plainEnv, failing);
+      const typedAgain = await second.controller.executeEffect(typedEnv, failing);
+      const finalCommit = { ...base(S), committedAttachmentIds: [typedId] };
+      const stamped = { ...finalCommit, turnCommit: { sessionId: S, turnId: T, turnCommitHash: turnCommitHash(finalCommit) } };
+      const committed = await commitWith(storeB as Store, stamped, 'first-commit');
+      const duplicate = await (storeB as Store).commitRuntimeState(stamped);
+
+      expect(log).toEqual([]);
+      expectOutcomes(plainAgain, typedAgain, plainId, typedId);
+      expect(duplicate.headRevision).toBe(committed.headRevision);
+      const uncommitted = (await (storeB as Store).listUncommitted(Number.MAX_SAFE_INTEGER)).map((e) => e.attachmentId);
+      expect(uncommitted).not.toContain(plainId);
+      expect(uncommitted).not.toContain(typedId);
+      expect((await reclaimUnreferencedAttachments(factory, backend, 0, { clock })).reclaimedCount).toBe(0);
+      const reader = new SessionAttachmentStore(backend, storeB as Store, S, clock);
+      expect((await reader.get(plainId)).bytes).toEqual(bytes('plain-json-owner-bytes'));
+      expect((await reader.get(typedId)).bytes).toEqual(bytes('typed-output-owner-bytes'));
+      expect((await second.host.verifyProjections()).mismatches).toEqual([]);
+      await second.host.close();
+    } finally {
+      await registry.close();
+    }
+  });
 
   it('superseded_turn_leg (#37)', async () => {
     const { clock, registry, factory, backend } = await fixture();
