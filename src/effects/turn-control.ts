@@ -4,7 +4,7 @@
  * `turn(sessionId, turnId)`. The gate's first writer decides whether a cancel or the completion
  * seal won; the terminal's first publication stays authoritative.
  */
-import { defaultSleep } from '../clock.js';
+import { systemClock } from '../clock.js';
 import { EffectHostError, invalidArgument, isLashStoreError } from '../errors.js';
 import type { JsonValue } from '../json.js';
 import { normalizeCount } from '../numbers.js';
@@ -26,6 +26,7 @@ import type {
 } from '../types/effect.js';
 import { storedJson } from './keys.js';
 import { reduceScope } from './scope.js';
+import { sleepFor } from './timing.js';
 
 const PEEK_EFFECT_IDS: Record<TurnCancelPeekIdentity, string> = {
   startGate: 'turn_cancel.start_gate',
@@ -206,7 +207,7 @@ export class TurnWorkDriver {
     if (timeoutMs === null) return decodeTerminal(scope, await this.#host.awaitAwaitEvent(key));
     const stop = new AbortController();
     const timer = new AbortController();
-    defaultSleep(timeoutMs, timer.signal).then(
+    sleepFor(systemClock, timeoutMs, timer.signal).then(
       () => stop.abort(),
       () => undefined,
     );

@@ -8,12 +8,14 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { expect, it } from 'vitest';
 import {
+  ActiveTurnControl,
   EffectHostError,
   parseAwaitEventKey,
   parseResolution,
   SqliteEffectHost,
   SqliteTriggerStore,
   TRIGGER_APPLICATION_ID,
+  TurnWorkDriver,
 } from '../../src/index.js';
 import { describeEach, effectBackends, openHost, tempDir, track } from '../support/effect-backends.js';
 import {
@@ -241,6 +243,21 @@ describeEach('effect host lifecycle and validation', effectBackends, (backend) =
     const errKey = await host.awaitEventKey(turn('inputs', 'turn'), tool('err'));
     await host.resolveAwaitEvent(errKey, { kind: 'err', payload: { code: 'E', message: 'm' } });
     expect(await host.peekAwaitEvent(errKey)).toEqual({ kind: 'err', payload: { code: 'E', message: 'm', raw: null } });
+  });
+
+  it('awaitTerminalWithTimeout stops only the caller; a later publication is observed normally', async () => {
+    const host = await backend.fixture().make();
+    const driver = new TurnWorkDriver(host);
+    const A = { sessionId: 'timeout-session', turnId: 'timeout-turn' };
+    const error = await rejectsWith(driver.awaitTerminalWithTimeout(A, 30), 'TurnTerminalAwaitTimeout');
+    expect(error.message).toBe('timed out awaiting terminal for turn `timeout-turn` in session `timeout-session` after 30 ms');
+    const terminalKey = await host.awaitEventKey(turn(A.sessionId, A.turnId), { kind: 'turnTerminal' });
+    expect(await host.peekAwaitEvent(terminalKey)).toBeNull();
+    const control = await ActiveTurnControl.create(host, A);
+    await control.publishTerminal(host, { kind: 'failed', error: { reason: 'boom' } });
+    expect(await driver.awaitTerminalWithTimeout(A, 5_000)).toEqual({ kind: 'failed', error: { reason: 'boom' } });
+    await rejectsWith(driver.requestCancel({ address: A, requestId: ' ' }), 'InvalidTurnCancelRequest');
+    await rejectsWith(control.publishTerminal(host, { kind: 'committed' } as never), 'InvalidArgument');
   });
 
   it('the event log: rebuild and compaction keep the journal and the keyed promises', async () => {
