@@ -14,12 +14,17 @@ export default defineCase<Params>({
   name: 'ours-process-notify-local',
   section: 'ours',
   title:
-    'notification latency in one OS process: the call to `completeProcess` (its commit included) → the `watchProcess` subscriber receives the terminal record; p50/p99 in the notes (target p99 < 1 ms)',
+    'notification latency in one OS process: commit of `completeProcess` (the moment `events$` receives its event, synchronously after COMMIT) → the `watchProcess` subscriber receives the terminal record; p50/p99 in the notes (target p99 < 1 ms)',
   durability: 'WAL, synchronous=NORMAL (registry default)',
   unit: 'notifications/s',
   params: { full: { samples: 2_000 }, quick: { samples: 200 } },
   async measure(ctx, p) {
     const registry = await SqliteProcessRegistry.open(ctx.dbPath);
+    const committedAt = new Map<string, number>();
+    // `events$` pushes this handle's events synchronously right after the commit: the commit clock.
+    const feed = registry.events$().subscribe((event) => {
+      if (event.type === 'ProcessEventAppended') committedAt.set(event.stream, performance.now());
+    });
     const latencies: number[] = [];
     try {
       const { ms, cpuMs, io } = await timed(async () => {
@@ -36,18 +41,20 @@ export default defineCase<Params>({
               error: reject,
             });
           });
-          // Measured from the call, so the commit itself is included: an upper bound of commit → emission.
-          const calledAt = performance.now();
           await registry.completeProcess(
             id,
             { kind: 'success', value: i, control: null },
             { kind: 'externalOwner', grantedTo: 'bench' },
           );
-          latencies.push((await received) - calledAt);
+          const at = await received;
+          const commit = committedAt.get(`process:${id}`);
+          if (commit === undefined) throw new Error(`no commit seen for ${id}`);
+          latencies.push(at - commit);
         }
       });
       return { ops: p.samples, ms, cpuMs, io, notes: latencyNotes(latencies, 1) };
     } finally {
+      feed.unsubscribe();
       await registry.close();
     }
   },

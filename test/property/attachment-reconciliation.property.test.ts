@@ -13,9 +13,8 @@ import fc from 'fast-check';
 import { expect, it } from 'vitest';
 import { type AttachmentManifestEntry, Store, turnCommitHash } from '../../src/index.js';
 import { ManualClock } from '../../src/testing.js';
-import { FakeProcessRegistry } from '../support/attachments.js';
+import { expectReplayClean, FakeProcessRegistry, PROPERTY_RUNS, PROPERTY_TIMEOUT_MS } from '../support/attachments.js';
 import { base, commitWith } from '../support/fixtures.js';
-import { expectVerified, NUM_RUNS, PROPERTY_TIMEOUT_MS } from '../support/property.js';
 
 const S = 's';
 const SESSIONS = [S, 'other'];
@@ -207,12 +206,12 @@ it(
             );
             expect(await store.listAllRefs()).toEqual([...new Set([...rows.values()].map((r) => r.attachmentId))].sort());
           }
-          await expectVerified(store);
+          await expectReplayClean(store);
         } finally {
           await store.close();
         }
       }),
-      { numRuns: NUM_RUNS },
+      { numRuns: PROPERTY_RUNS },
     );
   },
   PROPERTY_TIMEOUT_MS,

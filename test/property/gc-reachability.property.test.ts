@@ -25,9 +25,15 @@ import {
   turnCommitHash,
 } from '../../src/index.js';
 import { ManualClock } from '../../src/testing.js';
-import { FakeProcessRegistry, moduleArtifact, PIXEL } from '../support/attachments.js';
+import {
+  expectReplayClean,
+  FakeProcessRegistry,
+  moduleArtifact,
+  PIXEL,
+  PROPERTY_RUNS,
+  PROPERTY_TIMEOUT_MS,
+} from '../support/attachments.js';
 import { base, commitWith, zeros } from '../support/fixtures.js';
-import { expectVerified, NUM_RUNS, PROPERTY_TIMEOUT_MS } from '../support/property.js';
 
 const S = 's';
 const FAKE_REF = 'd'.repeat(64);
@@ -425,7 +431,7 @@ async function run(ops: Op[]): Promise<void> {
     expect(first).toEqual(model.gc());
     await expectBlobs(store, model);
     expect((await store.gcUnreachable()).deletedBlobCount).toBe(0);
-    await expectVerified(store);
+    await expectReplayClean(store);
   } finally {
     await store.close();
   }
@@ -434,7 +440,7 @@ async function run(ops: Op[]): Promise<void> {
 it(
   'gcUnreachable keeps exactly the blobs the head checkpoint and the artifact refs reach, and deletes the rest',
   async () => {
-    await fc.assert(fc.asyncProperty(fc.array(blobOpArb, { minLength: 1, maxLength: 12 }), run), { numRuns: NUM_RUNS });
+    await fc.assert(fc.asyncProperty(fc.array(blobOpArb, { minLength: 1, maxLength: 12 }), run), { numRuns: PROPERTY_RUNS });
   },
   PROPERTY_TIMEOUT_MS,
 );
@@ -442,7 +448,9 @@ it(
 it(
   'reclamation keeps exactly the attachment bytes a surviving manifest row references or that are within grace',
   async () => {
-    await fc.assert(fc.asyncProperty(fc.array(attachmentOpArb, { minLength: 1, maxLength: 12 }), run), { numRuns: NUM_RUNS });
+    await fc.assert(fc.asyncProperty(fc.array(attachmentOpArb, { minLength: 1, maxLength: 12 }), run), {
+      numRuns: PROPERTY_RUNS,
+    });
   },
   PROPERTY_TIMEOUT_MS,
 );

@@ -9,8 +9,7 @@ import { dirname, join, resolve, sep } from 'node:path';
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
 import { isPrimarySessionDbName, SqliteSessionStoreFactory, safeSessionDbFileName } from '../../src/index.js';
-import { FakeProcessRegistry } from '../support/attachments.js';
-import { NUM_RUNS } from '../support/property.js';
+import { FakeProcessRegistry, PROPERTY_RUNS } from '../support/attachments.js';
 
 /** §6.2 written again, independently. */
 function oracle(id: string): string {
@@ -52,7 +51,7 @@ it('file names equal the oracle, are primary, stay under the root and never coll
         expect(resolve(path).startsWith(ROOT + sep)).toBe(true);
       });
     }),
-    { numRuns: NUM_RUNS },
+    { numRuns: PROPERTY_RUNS },
   );
 });
 
@@ -76,6 +75,6 @@ it('ids with a lone surrogate are refused with InvalidSessionId', () => {
         expect(code).toBe('InvalidSessionId');
       },
     ),
-    { numRuns: NUM_RUNS },
+    { numRuns: PROPERTY_RUNS },
   );
 });

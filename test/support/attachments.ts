@@ -4,6 +4,7 @@
  * fixture of §10.0.
  */
 import { createHash } from 'node:crypto';
+import { expect } from 'vitest';
 import type {
   AttachmentCreateMeta,
   AttachmentIntent,
@@ -13,6 +14,7 @@ import type {
   ModuleArtifact,
   ProcessOwnerRegistry,
   SessionStoreCreateRequest,
+  VerifyReport,
 } from '../../src/index.js';
 
 export function sha256hex(bytes: Uint8Array | string): string {
@@ -142,4 +144,17 @@ export class RecordingRootSet implements AttachmentRootSet {
   async hasLiveAttachmentRef(id: string, cutoff: number): Promise<boolean> {
     return (await this.liveAttachmentRefs(cutoff)).has(id);
   }
+}
+
+/** Runs per property: at least 1,000; `LASH_PROPERTY_RUNS` may ask for more. */
+export const PROPERTY_RUNS = Math.max(1000, Number(process.env.LASH_PROPERTY_RUNS) || 0);
+
+/** Per-test timeout of a 1,000-run model-based property (generous for loaded CI machines). */
+export const PROPERTY_TIMEOUT_MS = 240_000;
+
+/** Asserts that replaying the log reproduces every projection of `store`. */
+export async function expectReplayClean(store: { verifyProjections(): Promise<VerifyReport> }): Promise<void> {
+  const report = await store.verifyProjections();
+  expect(report.mismatches, 'projections must equal the replayed log').toStrictEqual([]);
+  expect(report.ok).toBe(true);
 }
