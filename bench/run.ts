@@ -204,7 +204,8 @@ async function main(): Promise<number> {
 
     const cases = selected.map((c) => c.def);
     const seconds = (performance.now() - started) / 1000;
-    const command = quick ? 'bench --quick' : `npm run bench${args.rounds !== undefined ? ` -- --rounds ${rounds}` : ''}`;
+    const argv = process.argv.slice(2);
+    const command = `npm run bench${argv.length > 0 ? ` -- ${argv.join(' ')}` : ''}`;
     const report = { env, command, rounds, quick, seconds, loadAverageAtEnd: loadavg()[0] ?? 0, cases, records, fixtures };
     const markdown = renderMarkdown(report);
     const summaries = new Map(cases.map((c) => [c.name, summarize(c, records)]));

@@ -8,6 +8,6 @@ export default defineCase<RawParams>({
   durability: 'WAL, synchronous=FULL',
   unit: 'txn/s',
   anchor: 'raw-normal-1row',
-  params: { full: { transactions: 5_000, rowsPerTxn: 1, synchronous: 'FULL' } },
+  params: { full: { transactions: 2_000, rowsPerTxn: 1, synchronous: 'FULL' } },
   measure: (ctx, p) => rawInserts(ctx.dbPath, p),
 });

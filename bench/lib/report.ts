@@ -115,6 +115,16 @@ export function renderMarkdown(r: RunReport): string {
   out.push(`| better-sqlite3 | ${env.betterSqlite3.version} (SQLite ${env.betterSqlite3.sqlite}) |`);
   out.push(`| 1-min load average | ${env.loadAverageAtStart.toFixed(2)} at start, ${r.loadAverageAtEnd.toFixed(2)} at end |`);
   out.push('');
+  const busiest = Math.max(env.loadAverageAtStart, r.loadAverageAtEnd, ...r.records.map((rec) => rec.load1));
+  if (busiest > env.cores) {
+    out.push(
+      `> **The machine was busy during this run** (1-min load average up to ${busiest.toFixed(1)} on ${env.cores} cores, ` +
+        'from other processes): absolute rates are depressed and noisy, and the CPU / wall column shows how much of ' +
+        'each measured phase the process actually ran. Prefer the per-round ratios, and re-run on an idle machine ' +
+        'before quoting absolute numbers.',
+      '',
+    );
+  }
   out.push('## Results', '');
   out.push(
     'Each case ran once per round in a fresh `node` process on a fresh database file in `bench/.scratch/`; ' +
