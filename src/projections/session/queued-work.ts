@@ -76,7 +76,7 @@ export function classOf(payloads: readonly QueuedWorkPayload[]): QueuedWorkClass
   return cls;
 }
 
-/** Handlers for enqueue and completion. */
+/** Handlers for every queued-work event: enqueue, claim, abandon, cancel and commit completion. */
 export function queuedWorkHandlers(db: Db): HandlerMap {
   const insertBatch = db.prepare(
     `INSERT INTO queued_work_batches (batch_id, session_id, enqueue_seq, source_key, work_class, delivery_policy,
