@@ -39,10 +39,16 @@ describe('queue selection (Appendix C 8–12)', () => {
   });
 
   it('join_group_breaks_on_policy_or_merge_key_mismatch', () => {
-    expect(selectTurnWorkClaimPrefix([cand(1, 'turnWork', E, J, group('a')), cand(2, 'turnWork', E, J, group('b'))], 'idle', 8)).toBe(1);
+    expect(
+      selectTurnWorkClaimPrefix([cand(1, 'turnWork', E, J, group('a')), cand(2, 'turnWork', E, J, group('b'))], 'idle', 8),
+    ).toBe(1);
     // and on a delivery-policy mismatch, or an exclusive follower
-    expect(selectTurnWorkClaimPrefix([cand(1, 'turnWork', E, J, group('a')), cand(2, 'turnWork', A, J, group('a'))], 'idle', 8)).toBe(1);
-    expect(selectTurnWorkClaimPrefix([cand(1, 'turnWork', E, J, group('a')), cand(2, 'turnWork', E, X, group('a'))], 'idle', 8)).toBe(1);
+    expect(
+      selectTurnWorkClaimPrefix([cand(1, 'turnWork', E, J, group('a')), cand(2, 'turnWork', A, J, group('a'))], 'idle', 8),
+    ).toBe(1);
+    expect(
+      selectTurnWorkClaimPrefix([cand(1, 'turnWork', E, J, group('a')), cand(2, 'turnWork', E, X, group('a'))], 'idle', 8),
+    ).toBe(1);
   });
 
   it('leading_session_command_blocks_turn_work_claim', () => {
