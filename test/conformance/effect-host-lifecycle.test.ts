@@ -17,6 +17,7 @@ import {
   TRIGGER_APPLICATION_ID,
   TurnWorkDriver,
 } from '../../src/index.js';
+import { ManualClock, overrideEffectLease } from '../../src/testing.js';
 import { describeEach, effectBackends, openHost, tempDir, track } from '../support/effect-backends.js';
 import {
   ExecEnv,
@@ -321,4 +322,32 @@ it('the JSON forms parse keys and resolutions and name the first bad member', ()
   expect(throwsWith(() => parseResolution('{"kind":"err","payload":{"code":1}}'), 'InvalidResolutionJson').message).toContain(
     'payload.code',
   );
+});
+
+it('a reclaimed sleep keeps the due time of its first claim (E8)', async () => {
+  const path = join(tempDir(), 'sleep.db');
+  const first = await openHost(path, { clock: new ManualClock(1_000) });
+  const env = envelope({ sessionId: 's' }, 'long-sleep', 'long-sleep', { kind: 'sleep', durationMs: 1_000_000 });
+  const parked = first.scoped(turn('s', 't')).controller.executeEffect(env, { kind: 'unavailable' });
+  expect(await settledAfter(parked, 50)).toBe(false);
+  await first.close();
+  await rejectsWith(parked, 'Closed');
+  const admin = await openHost(path, { clock: new ManualClock(2_000) });
+  expect(await overrideEffectLease(admin, 'long-sleep', { leaseExpiresAtMs: 0 })).toBe(1);
+  // Past the original due time, the successor returns at once instead of sleeping another 1 000 s.
+  const successor = await openHost(path, { clock: new ManualClock(1_001_001) });
+  expect(
+    await within(successor.scoped(turn('s', 't')).controller.executeEffect(env, { kind: 'unavailable' }), 1_000, 'successor'),
+  ).toEqual({
+    kind: 'sleep',
+  });
+  const raw = new Database(path, { readonly: true });
+  try {
+    expect(raw.prepare("SELECT due_at_ms, status FROM runtime_effect_replay WHERE replay_key = 'long-sleep'").get()).toEqual({
+      due_at_ms: 1_001_000,
+      status: 'completed',
+    });
+  } finally {
+    raw.close();
+  }
 });
