@@ -100,7 +100,12 @@ import { TurnInputReads } from '../projections/session/turn-input.js';
 import { type KindInfo, SESSION_APPLICATION_ID, SESSION_SCHEMA_VERSION } from '../sqlite/kinds.js';
 import { type Db, openDatabase } from '../sqlite/open.js';
 import type { CurrentTriggerManifest, ModuleArtifact, TriggerManifestReplacement } from '../types/artifacts.js';
-import type { AttachmentIntent, AttachmentManifestEntry, ProcessOwnerRegistry } from '../types/attachments.js';
+import type {
+  AttachmentIntent,
+  AttachmentManifest,
+  AttachmentManifestEntry,
+  ProcessOwnerRegistry,
+} from '../types/attachments.js';
 import type { DurabilityTier, LeaseOwnerIdentity } from '../types/common.js';
 import type {
   AttachmentId,
@@ -239,7 +244,7 @@ function descriptorInput(value: unknown): Descriptor {
 }
 
 /** The session store: head commits, reads, leases, blobs, maintenance and the event log. */
-export class Store {
+export class Store implements AttachmentManifest {
   readonly #engine: EventSourcedDatabase;
   readonly #ctx: SessionContext;
   readonly #tier: DurabilityTier;
