@@ -102,7 +102,7 @@ import type {
   ProcessStarted,
   WaitState,
 } from '../types/process.js';
-import { deleteSessionFiles, processRuntimeSessionIds } from './session-files.js';
+import { deleteSessionFiles, processRuntimeSessionIds } from './session-store-factory.js';
 
 /** The process registry database kind. */
 export const PROCESS_REGISTRY_KIND: KindInfo = {

@@ -1,9 +1,8 @@
 /** 30-process-registry §5.9 (C43–C47), §5.10 (C48, C49), §5.11 (C50): prune, segment handovers, owned session stores. */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { ProcessChangeCursor, type ProcessRecord, Store } from '../../src/index.js';
-import { processRuntimeSessionIds, safeSessionDbFileName } from '../../src/stores/session-files.js';
+import { ProcessChangeCursor, type ProcessRecord, processRuntimeSessionIds, SqliteSessionStoreFactory } from '../../src/index.js';
 import { ManualClock } from '../../src/testing.js';
 import { acquired, append, ext, FAR, owner, plus, reg, rejectsCode, S, success, wakeType } from '../support/process-fixtures.js';
 import { describeRegistries, fileRegistryBackend, openRegistryAt, registryTempDir } from '../support/registries.js';
@@ -192,28 +191,34 @@ describeRegistries('process registry: host integration', () => {
     const clock = new ManualClock(1000);
     const dir = registryTempDir();
     const root = join(dir, 'sessions');
-    mkdirSync(root);
     const registry = await openRegistryAt(join(dir, 'processes.db'), { clock, sessionStoreRoot: root });
+    const factory = new SqliteSessionStoreFactory(root, { clock, processRegistry: registry });
     const id = 'process-prune-owned-session-stores';
     await registry.registerProcess(reg(id));
-    const paths = processRuntimeSessionIds(id).map((sid) => join(root, safeSessionDbFileName(sid)));
-    for (const path of paths) {
-      const store = await Store.open(path, { clock });
-      await store.saveSessionMeta({
-        sessionId: 'owned',
-        sessionName: 'owned',
-        createdAt: new Date(1000).toISOString(),
-        model: 'model',
-        cwd: null,
-        relation: { kind: 'root' },
+    const request = (sessionId: string) => ({
+      sessionId,
+      relation: { kind: 'root' as const },
+      policy: { model: { id: 'model' } },
+    });
+    const sessionIds = processRuntimeSessionIds(id);
+    for (const [i, sessionId] of sessionIds.entries()) {
+      const store = await factory.createStore(request(sessionId));
+      await store.recordIntent({
+        attachmentId: `process-owned-session-intent-${i}`,
+        sessionId,
+        canonicalUri: `lash-attachment://process-owned-${i}`,
+        intentAtEpochMs: 1,
+        ownerKind: 'process',
+        ownerId: id,
       });
       await store.close();
-      expect(existsSync(path)).toBe(true);
+      expect(existsSync(factory.pathForSession(sessionId))).toBe(true);
     }
     const t = await registry.completeProcess(id, success(null), ext('test'));
     expect((await registry.pruneTerminalProcesses(t.updatedAtMs + 1)).prunedProcesses).toBe(1);
-    for (const path of paths) {
-      expect(existsSync(path)).toBe(false);
+    for (const sessionId of sessionIds) {
+      expect(await factory.openExistingStore(request(sessionId))).toBeNull();
+      const path = factory.pathForSession(sessionId);
       expect(existsSync(`${path}-wal`)).toBe(false);
       expect(existsSync(`${path}-shm`)).toBe(false);
     }
