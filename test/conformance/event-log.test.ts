@@ -108,6 +108,7 @@ describeBackends('event log', (backend: StoreBackend) => {
     await store.commitRuntimeState(fenced(s, l, false));
     const blobRef = await store.putBlob(bytes('kept'));
     const queued = await store.enqueueQueuedWork(wake('root', 'keyed', E, X, 'key-1'));
+    const idle = await lease(store, 'idle', 'idle-owner');
     const before = await store.readEvents();
 
     await store.releaseSessionExecutionLease({ ...completionOf(l), leaseToken: `${l.leaseToken}:stale` });
@@ -128,6 +129,23 @@ describeBackends('event log', (backend: StoreBackend) => {
     );
     expect((await store.enqueueQueuedWork(wake('root', 'keyed again', E, X, 'key-1'))).batchId).toBe(queued.batchId);
     expect((await store.commitRuntimeState(s)).headRevision).toBe(1); // idempotent replay without a release
+    // Claims that find nothing, abandons and cancels that match nothing.
+    const o = owner('idle-owner');
+    expect(await store.claimReadyQueuedWork('idle', fenceOf(idle), o, 'idle', 10)).toBeNull();
+    expect(await store.claimLeadingReadySessionCommand('idle', fenceOf(idle), o)).toBeNull();
+    expect(await store.claimNextTurnInputs('idle', fenceOf(idle), o, 10)).toBeNull();
+    expect(await store.claimCheckpointWork('idle', fenceOf(idle), o, 'turn', 'afterWork', 10, 10)).toEqual([null, null]);
+    await store.abandonQueuedWorkClaim({
+      sessionId: 'root',
+      claimId: 'qwc:1:1',
+      owner: o,
+      leaseToken: 'never-granted',
+      fencingToken: 1,
+      sessionLeaseGeneration: 1,
+      batches: [queued],
+    });
+    expect(await store.cancelQueuedWorkBatch('root', 'no-such-batch')).toBeNull();
+    expect(await store.cancelPendingTurnInput('root', 'no-such-input')).toEqual({ kind: 'notFound' });
     await store.readEvents();
     await store.loadSession({ kind: 'fullGraph' });
     await store.verifyProjections();
