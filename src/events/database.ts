@@ -209,7 +209,7 @@ export class EventSourcedDatabase {
     });
     if (!snapshot) return { deletedEventCount: 0, snapshotSeq: fromSeq };
     if (options.archivePath !== undefined) this.#writeArchive(options.archivePath, fromSeq, snapshot.seq);
-    const [codec, payload] = encodeSnapshot(snapshot);
+    const [codec, payload] = encodeSnapshot(snapshot, this.log.maxInflatedBytes);
     const now = this.clock.timestampMs();
     return this.command((tx) => {
       const current = loadLatestSnapshot(this.db, this.errorClass, this.log.maxInflatedBytes)?.seq ?? 0;

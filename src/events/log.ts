@@ -61,7 +61,9 @@ export class EventLog {
   append(event: DomainEvent, recordedAtMs: number): StoredEvent {
     let payload = pack(event.data);
     let codec = CODEC_MSGPACK;
-    if (payload.length >= COMPRESS_THRESHOLD) {
+    // Like blobs (20 §2.6): a payload larger than the inflation bound is stored as is, so every event
+    // a handle writes can be read back by a handle with the same bound.
+    if (payload.length >= COMPRESS_THRESHOLD && payload.length <= this.maxInflatedBytes) {
       payload = zlib(payload);
       codec = CODEC_ZLIB_MSGPACK;
     }

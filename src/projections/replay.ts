@@ -28,6 +28,7 @@ export function loadLatestSnapshot(db: Db, cls: AreaErrorClass, maxInflated: num
     .get() as { snapshot_seq: number; codec: number; payload: Uint8Array } | undefined;
   if (!row) return null;
   try {
+    if (row.codec !== 0 && row.codec !== 1) throw new Error(`unknown snapshot codec ${row.codec}`);
     const bytes = row.codec === 1 ? inflateBounded(row.payload, maxInflated) : row.payload;
     const decoded = unpack(bytes) as ProjectionSnapshot;
     if (typeof decoded !== 'object' || decoded === null || typeof decoded.tables !== 'object') {
@@ -40,10 +41,13 @@ export function loadLatestSnapshot(db: Db, cls: AreaErrorClass, maxInflated: num
   }
 }
 
-/** Encodes a snapshot for the `projection_snapshots` table: `[codec, payload]`. */
-export function encodeSnapshot(snapshot: ProjectionSnapshot): [number, Uint8Array] {
+/**
+ * Encodes a snapshot for the `projection_snapshots` table: `[codec, payload]`, zlib-compressed unless
+ * it is larger than the inflation bound the handle reads it back with (then stored as is).
+ */
+export function encodeSnapshot(snapshot: ProjectionSnapshot, maxInflated: number): [number, Uint8Array] {
   const bytes = pack({ seq: snapshot.seq, tables: snapshot.tables });
-  return [1, zlib(bytes)];
+  return bytes.length <= maxInflated ? [1, zlib(bytes)] : [0, bytes];
 }
 
 function restoreSnapshot(db: Db, spec: ProjectionSpec, snapshot: ProjectionSnapshot): void {

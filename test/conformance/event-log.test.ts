@@ -283,6 +283,24 @@ describeBackends('event log', (backend: StoreBackend) => {
     expect((await store.verifyProjections()).ok).toBe(true);
   });
 
+  it('a handle with a small inflation bound reads back its own large events and snapshots', async () => {
+    const { store } = await backend.open({ clock: new ManualClock(5_000), maxInflatedBlobBytes: 2048 });
+    const c = base('root');
+    c.agentFrames = [{ frameId: 'big', text: 'lash '.repeat(2000) }];
+    await commitWith(store, c, 'big');
+    const events = await store.readEvents();
+    expect(events[1]?.data).toMatchObject({ head: { agentFrames: c.agentFrames } });
+    expect((await store.loadSession({ kind: 'fullGraph' }))?.agentFrames).toEqual(c.agentFrames);
+    expect((await store.verifyProjections()).ok).toBe(true);
+    expect(await store.compactEventLog({ throughSeq: events.length })).toEqual({
+      deletedEventCount: events.length,
+      snapshotSeq: events.length,
+    });
+    expect(await store.rebuildProjections()).toEqual({ eventCount: 1 });
+    expect((await store.verifyProjections()).ok).toBe(true);
+    expect((await store.loadSession({ kind: 'fullGraph' }))?.agentFrames).toEqual(c.agentFrames);
+  });
+
   it('compactEventLog writes one NDJSON line per deleted event to the archive', async () => {
     const clock = new ManualClock(5_000);
     const { store } = await backend.open({ clock });
@@ -317,6 +335,24 @@ describe('event log through a raw connection (file Store)', () => {
     await history(handle.store, clock);
     return { ...handle, path: handle.path as string, clock };
   }
+
+  it('large event payloads are zlib-coded within the inflation bound and stored as is beyond it', async () => {
+    const c = base('root');
+    c.agentFrames = [{ frameId: 'big', text: 'lash '.repeat(2000) }];
+    for (const [maxInflatedBlobBytes, codec] of [
+      [undefined, 1],
+      [2048, 0],
+    ] as const) {
+      const { store, path } = await fileBackend.open(
+        maxInflatedBlobBytes === undefined
+          ? { clock: new ManualClock(5_000) }
+          : { clock: new ManualClock(5_000), maxInflatedBlobBytes },
+      );
+      await commitWith(store, c, 'big');
+      const codecs = withRaw(path as string, (db) => db.prepare('SELECT codec FROM events ORDER BY seq').pluck().all());
+      expect(codecs, `bound ${maxInflatedBlobBytes}`).toEqual([0, codec, 0]);
+    }
+  });
 
   it('UPDATE and DELETE on events fail (append-only triggers)', async () => {
     const { store, path } = await fileStore();
