@@ -53,7 +53,9 @@ function toJsonShape(value: unknown): unknown {
   const obj = value as Record<string, unknown>;
   const isMessage = 'role' in obj && 'parts' in obj;
   const isPart = 'kind' in obj && 'content' in obj && 'pruneState' in obj;
-  const out: Record<string, unknown> = {};
+  // No prototype: a member named `__proto__` (as `JSON.parse` makes it) must stay a member, not
+  // become the prototype and vanish from the hash.
+  const out: Record<string, unknown> = Object.create(null);
   for (const [key, member] of Object.entries(obj)) {
     if (member === null || member === undefined) continue;
     if (STRIPPED_EVERYWHERE.has(key)) continue;
