@@ -18,6 +18,22 @@ export interface OpenOptions {
   readonly?: boolean;
 }
 
+/** The environment variable of the bench-only durability switch (docs/decisions.md). */
+const SYNCHRONOUS_ENV = 'LASH_SQLITE_SYNCHRONOUS';
+
+/**
+ * The `synchronous` level of a writable connection: NORMAL, as the spec fixes it, unless
+ * `LASH_SQLITE_SYNCHRONOUS` names FULL or EXTRA. That switch exists for benchmarks that compare with
+ * libraries which fsync every commit; it is read at each open and is not part of the public API.
+ */
+function synchronousLevel(): 'NORMAL' | 'FULL' | 'EXTRA' {
+  const value = process.env[SYNCHRONOUS_ENV];
+  if (value === undefined || value === '') return 'NORMAL';
+  const level = value.toUpperCase();
+  if (level === 'NORMAL' || level === 'FULL' || level === 'EXTRA') return level;
+  throw new Error(`${SYNCHRONOUS_ENV} must be NORMAL, FULL or EXTRA, got ${JSON.stringify(value)}`);
+}
+
 function isBusy(error: unknown): boolean {
   const code = (error as { code?: unknown }).code;
   return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
@@ -143,7 +159,7 @@ export async function openDatabase(path: string, info: KindInfo, options: OpenOp
       precheckGate(db, info);
       await switchToWal(db, options.clock, info);
     }
-    db.pragma('synchronous = NORMAL');
+    db.pragma(`synchronous = ${synchronousLevel()}`);
     db.pragma('foreign_keys = ON');
     runSchemaGate(db, info);
     db.pragma('cache_size = -2000');
