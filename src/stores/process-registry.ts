@@ -653,7 +653,8 @@ export class SqliteProcessRegistry {
     const end = await this.#loop(
       (wake) => this.#notifier.onProcess(id, wake),
       () => {
-        result = this.#engine.read(() => read(id));
+        // A single statement is already a consistent snapshot; several run in one read transaction.
+        result = read(id);
         return result !== null;
       },
       signal,
@@ -682,10 +683,12 @@ export class SqliteProcessRegistry {
     if (options?.signal?.aborted) throw options.signal.reason;
     const type = v.string(eventType, 'eventType');
     const after = v.count(afterSequence, 'afterSequence');
-    return this.#await(processId, options, (id) => {
-      if (!this.#reads.exists(id)) throw unknownProcess(id);
-      return this.#reads.firstEventOfTypeAfter(id, type, after);
-    });
+    return this.#await(processId, options, (id) =>
+      this.#engine.read(() => {
+        if (!this.#reads.exists(id)) throw unknownProcess(id);
+        return this.#reads.firstEventOfTypeAfter(id, type, after);
+      }),
+    );
   }
 
   /** The current record, then each change (coalesced); completes after a terminal status or on close. */
@@ -698,7 +701,7 @@ export class SqliteProcessRegistry {
       this.#loop(
         (wake) => this.#notifier.onProcess(id, wake),
         () => {
-          const record = this.#engine.read(() => this.#reads.record(id));
+          const record = this.#reads.record(id);
           if (!record) throw unknownProcess(id);
           if (record.changeSeq > last) {
             last = record.changeSeq;
@@ -728,7 +731,7 @@ export class SqliteProcessRegistry {
         (wake) => this.#notifier.onStore(wake),
         () => {
           for (;;) {
-            const page = this.#engine.read(() => this.#reads.changedSince(position, CHANGE_PAGE));
+            const page = this.#reads.changedSince(position, CHANGE_PAGE);
             for (const record of page) {
               position = record.changeSeq;
               subscriber.next(record);
