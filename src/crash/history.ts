@@ -88,6 +88,7 @@ export class DatabaseWatch {
   readonly #digests = new Map<number, string>();
   readonly #readArchives = new Set<string>();
   readonly #tornArchives = new Set<string>();
+  readonly #committedArchives = new Set<string>();
   #lastSeq = 0;
   #compactedThrough = 0;
   #feedHandle: LogHandle | null = null;
@@ -133,6 +134,11 @@ export class DatabaseWatch {
   /** Everything up to here was deleted by committed compactions (and is in their archives). */
   get compactedThrough(): number {
     return this.#compactedThrough;
+  }
+
+  /** Whether a committed compaction's audit event names `archivePath`. */
+  hasCommittedArchive(archivePath: string): boolean {
+    return this.#committedArchives.has(archivePath);
   }
 
   /** Feed statistics for the report. */
@@ -215,6 +221,7 @@ export class DatabaseWatch {
     const data = event.data as unknown as CompactedData;
     const from = this.#compactedThrough;
     this.#compactedThrough = Math.max(this.#compactedThrough, data.throughSeq);
+    if (data.archivePath !== null) this.#committedArchives.add(data.archivePath);
     if (data.deletedEventCount === 0) return;
     if (data.archivePath === null) {
       this.findings.divergence(`${this.name}: compaction through ${data.throughSeq} deleted events without an archive`);

@@ -1,0 +1,623 @@
+/**
+ * The process registry's crash workload. Child side: registrations (and identical re-registrations),
+ * keyed and unkeyed process events, process leases under `localProcessIdentity` owners (claim, and
+ * dead-holder reclaim of a killed sibling's lease), leased completions, renewals, releases, handle
+ * grants and archived compactions. Parent side: every acknowledged operation is in the data (keyed
+ * appends and completions replay to their acknowledged results), a leased completion and its lease
+ * release are one block, leases of killed holders are reclaimed at once, in-flight operations retry
+ * as 30-process-registry specifies, and a `changes$` subscription that lives across every crash
+ * never repeats a change and ends up with every record's latest change.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Subscription } from 'rxjs';
+import { isLashStoreError } from '../errors.js';
+import { defaultLivenessProbe } from '../leases/liveness.js';
+import {
+  PROCESS_EVENT_APPENDED,
+  PROCESS_LEASE_ACQUIRED,
+  PROCESS_LEASE_EXTENDED,
+  PROCESS_LEASE_RELEASED,
+  PROCESS_REGISTERED,
+} from '../projections/process/events.js';
+import { SqliteProcessRegistry } from '../stores/process-registry.js';
+import type {
+  ProcessAwaitOutput,
+  ProcessEventAppendRequest,
+  ProcessLease,
+  ProcessLeaseClaimOutcome,
+  ProcessLeaseCompletion,
+  ProcessRecord,
+  ProcessRegistration,
+} from '../types/process.js';
+import type { HistoryEvent } from './history.js';
+import type { ChildContext, ChildWorkload, OpRecord, RecoveryContext, WorkloadModule } from './module.js';
+import { sameJson } from './protocol.js';
+import { compactionStep, type OpLookup, openSingleDbVerifier, type RetryResult, type SingleDbHooks } from './single-db.js';
+
+/** The module name in reports and messages. */
+export const PROCESS_MODULE = 'process';
+const DB = 'registry';
+const TTL_MS = 120_000;
+const SCOPE = { sessionId: 'crash', agentFrameId: null };
+
+function registryPath(dir: string): string {
+  return join(dir, 'process', 'registry.db');
+}
+function archiveDir(dir: string): string {
+  return join(dir, 'archives', 'process-registry');
+}
+
+/** The registration a child makes for process `id` (a function of the id, so a re-registration is identical). */
+export function crashRegistration(id: string): ProcessRegistration {
+  return {
+    id,
+    input: { kind: 'engine', engineKind: 'crash', payload: { id } },
+    disposition: 'rerunnable',
+    identity: { kind: 'crash', label: null, definition: null },
+    eventTypes: [{ name: 'crash.progress', payloadSchema: {}, semantics: { terminal: null, wake: null } }],
+    provenance: { originator: { kind: 'host', scope: null }, causedBy: null },
+    envRef: 'crash-env',
+    wakeTarget: null,
+  };
+}
+
+function output(opId: string): ProcessAwaitOutput {
+  return { kind: 'success', value: { op: opId }, control: null };
+}
+
+type ProcessOp = 'register' | 'append' | 'claim' | 'complete' | 'renew' | 'release' | 'grant' | 'compact';
+
+class ProcessChild implements ChildWorkload {
+  readonly weight = 0.5;
+  readonly #weights: Record<ProcessOp, number>;
+  readonly #own: string[] = [];
+  readonly #leases = new Map<string, ProcessLease>();
+  readonly #cursor = { seq: 0 };
+
+  constructor(
+    private readonly ctx: ChildContext,
+    private readonly registry: SqliteProcessRegistry,
+    private readonly archives: string,
+  ) {
+    this.#weights = {
+      register: 3,
+      append: 6,
+      claim: 4,
+      complete: 3,
+      renew: 1,
+      release: 1,
+      grant: 1,
+      compact: ctx.focus.has('compaction') ? 10 : 0.5,
+    };
+  }
+
+  async step(): Promise<void> {
+    const { ctx } = this;
+    const op = ctx.rng.weighted(this.#weights);
+    const leased = [...this.#leases.values()];
+    switch (op) {
+      case 'register':
+        return this.#register();
+      case 'append':
+        if (this.#own.length > 0) await this.#append(ctx.rng.pick(this.#own));
+        return;
+      case 'claim':
+        return this.#claim();
+      case 'complete':
+        if (leased.length > 0) await this.#complete(ctx.rng.pick(leased));
+        return;
+      case 'renew':
+        if (leased.length > 0) await this.#renew(ctx.rng.pick(leased));
+        return;
+      case 'release':
+        if (leased.length > 0) await this.#release(ctx.rng.pick(leased));
+        return;
+      case 'grant':
+        if (this.#own.length > 0) await this.#grant(ctx.rng.pick(this.#own));
+        return;
+      case 'compact':
+        return compactionStep(ctx, PROCESS_MODULE, DB, this.registry, this.archives, this.#cursor);
+    }
+  }
+
+  async #register(): Promise<void> {
+    const { ctx } = this;
+    const again = this.#own.length > 0 && ctx.rng.chance(0.1);
+    const id = again ? ctx.rng.pick(this.#own) : `proc-${ctx.nextOpId()}`;
+    const registration = crashRegistration(id);
+    const outcome = await ctx.run({
+      id: ctx.nextOpId(),
+      module: PROCESS_MODULE,
+      db: DB,
+      op: 'register',
+      args: registration,
+      exec: () => this.registry.registerProcess(registration),
+      summarize: (r: ProcessRecord) => ({ registrationHash: r.registrationHash }),
+    });
+    if (outcome.ok && !again) this.#own.push(id);
+  }
+
+  async #append(processId: string): Promise<void> {
+    const { ctx } = this;
+    const id = ctx.nextOpId();
+    const request: ProcessEventAppendRequest = {
+      eventType: 'crash.progress',
+      payload: { op: id, n: ctx.rng.int(1000) },
+      replay: ctx.rng.chance(0.7) ? { key: id } : null,
+      wakeTargetScope: null,
+    };
+    await ctx.run({
+      id,
+      module: PROCESS_MODULE,
+      db: DB,
+      op: 'append',
+      args: { processId, request },
+      exec: () => this.registry.appendEvent(processId, request),
+      summarize: (r) => ({ sequence: r.event.sequence }),
+    });
+  }
+
+  /** Claims a running process (own or anyone's); reclaims it at once when its holder is provably dead. */
+  async #claim(): Promise<void> {
+    const { ctx } = this;
+    const running = await this.registry.listNonTerminal();
+    if (running.length === 0) return;
+    const processId = ctx.rng.pick(running).id;
+    if (this.#leases.has(processId)) return;
+    const claimed = await ctx.run<ProcessLeaseClaimOutcome>({
+      id: ctx.nextOpId(),
+      module: PROCESS_MODULE,
+      db: DB,
+      op: 'claim',
+      args: { processId, owner: ctx.identity, ttlMs: TTL_MS },
+      exec: () => this.registry.claimProcessLease(processId, ctx.identity, TTL_MS),
+      summarize: summarizeClaim,
+    });
+    if (!claimed.ok) return;
+    if (claimed.value.kind === 'acquired') {
+      this.#leases.set(processId, claimed.value.lease);
+      return;
+    }
+    const holder = claimed.value.holder;
+    const liveness = holder.owner.liveness;
+    const mine = ctx.identity.liveness;
+    if (liveness.kind !== 'localProcess' || mine.kind !== 'localProcess') return;
+    if (liveness.hostId !== mine.hostId || liveness.bootId !== mine.bootId) return;
+    if (defaultLivenessProbe.isAlive(liveness.pid, liveness.processStart) !== false) return;
+    const reclaimed = await ctx.run<ProcessLeaseClaimOutcome>({
+      id: ctx.nextOpId(),
+      module: PROCESS_MODULE,
+      db: DB,
+      op: 'reclaim',
+      args: { processId, claimant: ctx.identity, observedHolder: holder, ttlMs: TTL_MS },
+      exec: () => this.registry.reclaimProcessLease(processId, ctx.identity, holder, TTL_MS),
+      summarize: summarizeClaim,
+    });
+    if (!reclaimed.ok) return;
+    if (reclaimed.value.kind === 'acquired') {
+      if (reclaimed.value.lease.fencingToken !== holder.fencingToken + 1) {
+        ctx.violation(`process ${processId}: reclaim from dead pid ${liveness.pid} did not advance the fencing token by one`);
+      }
+      this.#leases.set(processId, reclaimed.value.lease);
+    } else if (reclaimed.value.holder.leaseToken === holder.leaseToken) {
+      ctx.violation(`process ${processId}: reclaim refused although holder pid ${liveness.pid} is provably dead`);
+    }
+  }
+
+  async #complete(lease: ProcessLease): Promise<void> {
+    const { ctx } = this;
+    const id = ctx.nextOpId();
+    this.#leases.delete(lease.processId);
+    await ctx.run({
+      id,
+      module: PROCESS_MODULE,
+      db: DB,
+      op: 'complete',
+      args: { lease, output: output(id) },
+      exec: () => this.registry.completeProcessWithLease(lease, output(id)),
+      summarize: (r: ProcessRecord) => ({ status: r.status.kind }),
+    });
+  }
+
+  async #renew(lease: ProcessLease): Promise<void> {
+    const { ctx } = this;
+    const outcome = await ctx.run({
+      id: ctx.nextOpId(),
+      module: PROCESS_MODULE,
+      db: DB,
+      op: 'renew',
+      args: { lease, ttlMs: TTL_MS },
+      exec: () => this.registry.renewProcessLease(lease, TTL_MS),
+      summarize: (l: ProcessLease) => ({ expiresAtEpochMs: l.expiresAtEpochMs }),
+    });
+    if (outcome.ok) this.#leases.set(lease.processId, outcome.value);
+    else this.#leases.delete(lease.processId);
+  }
+
+  async #release(lease: ProcessLease): Promise<void> {
+    const { ctx } = this;
+    this.#leases.delete(lease.processId);
+    const completion: ProcessLeaseCompletion = { processId: lease.processId, leaseToken: lease.leaseToken };
+    await ctx.run({
+      id: ctx.nextOpId(),
+      module: PROCESS_MODULE,
+      db: DB,
+      op: 'release',
+      args: completion,
+      exec: () => this.registry.completeProcessLease(completion),
+      summarize: () => null,
+    });
+  }
+
+  async #grant(processId: string): Promise<void> {
+    const { ctx } = this;
+    const id = ctx.nextOpId();
+    const descriptor = { kind: 'crash', label: id };
+    await ctx.run({
+      id,
+      module: PROCESS_MODULE,
+      db: DB,
+      op: 'grant',
+      args: { processId, descriptor },
+      exec: () => this.registry.grantHandle(SCOPE, processId, descriptor),
+      summarize: () => null,
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.registry.close();
+  }
+}
+
+function summarizeClaim(o: ProcessLeaseClaimOutcome): unknown {
+  return o.kind === 'acquired'
+    ? { kind: 'acquired', leaseToken: o.lease.leaseToken, fencingToken: o.lease.fencingToken }
+    : { kind: 'busy', leaseToken: o.holder.leaseToken };
+}
+
+/** What the parent folded out of the registry's history. */
+class ProcessIndex {
+  readonly registered = new Map<string, string>();
+  /** `processId idempotencyKey` → sequence, and payload op → sequence. */
+  readonly keyed = new Map<string, number>();
+  readonly byOp = new Map<string, number>();
+  readonly terminal = new Set<string>();
+  readonly leaseTokens = new Set<string>();
+  readonly released = new Set<string>();
+  readonly extended = new Set<string>();
+
+  constructor(
+    readonly label: string,
+    readonly ctxFindings: { divergence(message: string): void },
+  ) {}
+
+  ingest(events: readonly HistoryEvent[], lookup: OpLookup): void {
+    events.forEach((event, i) => {
+      const d = event.data as Record<string, unknown>;
+      switch (event.type) {
+        case PROCESS_REGISTERED:
+          this.registered.set(d.processId as string, d.registrationHash as string);
+          return;
+        case PROCESS_EVENT_APPENDED: {
+          const processId = d.processId as string;
+          const e = d.event as { sequence: number; payload: { op?: unknown } | null; semantics: { terminal: unknown } };
+          if (typeof d.idempotencyKey === 'string') this.keyed.set(`${processId} ${d.idempotencyKey}`, e.sequence);
+          if (e.payload && typeof e.payload.op === 'string') this.byOp.set(e.payload.op, e.sequence);
+          if (e.semantics.terminal !== null) {
+            this.terminal.add(processId);
+            this.#checkLeasedCompletion(events, i, lookup);
+          }
+          return;
+        }
+        case PROCESS_LEASE_ACQUIRED:
+          this.leaseTokens.add(d.leaseToken as string);
+          return;
+        case PROCESS_LEASE_EXTENDED:
+          this.extended.add(`${d.leaseToken} ${d.expiresAtEpochMs}`);
+          return;
+        case PROCESS_LEASE_RELEASED:
+          this.released.add(d.leaseToken as string);
+          return;
+        default:
+          return;
+      }
+    });
+  }
+
+  /** A leased completion appends its terminal event and releases the lease in the same transaction. */
+  #checkLeasedCompletion(events: readonly HistoryEvent[], i: number, lookup: OpLookup): void {
+    const event = events[i] as HistoryEvent;
+    const e = (event.data as { event: { payload: { awaitOutput?: { value?: { op?: unknown } } } } }).event;
+    const opId = e.payload?.awaitOutput?.value?.op;
+    const op = typeof opId === 'string' ? lookup(opId) : undefined;
+    if (op?.op !== 'complete') return;
+    const next = events[i + 1];
+    const lease = (op.args as { lease: ProcessLease }).lease;
+    if (!next || next.type !== PROCESS_LEASE_RELEASED || next.recordedAtMs !== event.recordedAtMs) {
+      this.ctxFindings.divergence(
+        `${this.label}: leased completion ${op.id} at seq ${event.seq} is not followed by its lease release`,
+      );
+      return;
+    }
+    const released = (next.data as { leaseToken: string }).leaseToken;
+    // A retry by the campaign completes under its own reclaimed lease.
+    if (released !== lease.leaseToken && !this.leaseTokens.has(released)) {
+      this.ctxFindings.divergence(`${this.label}: completion ${op.id} released an unknown lease`);
+    }
+  }
+}
+
+class ProcessHooks implements SingleDbHooks<SqliteProcessRegistry> {
+  readonly module = PROCESS_MODULE;
+  readonly label = 'process/registry.db';
+  readonly path: string;
+  readonly archiveDir: string;
+  readonly index: ProcessIndex;
+  /** Latest change delivered by the long-lived `changes$` subscription, per process. */
+  readonly #delivered = new Map<string, number>();
+  #lastChange = 0;
+  #feedError: unknown = null;
+  #feedHandle: SqliteProcessRegistry | null = null;
+  #subscription: Subscription | null = null;
+
+  constructor(
+    dir: string,
+    readonly findings: { divergence(message: string): void; lost(message: string): void; count(name: string, by?: number): void },
+  ) {
+    this.path = registryPath(dir);
+    this.archiveDir = archiveDir(dir);
+    this.index = new ProcessIndex(this.label, findings);
+  }
+
+  open(): Promise<SqliteProcessRegistry> {
+    return SqliteProcessRegistry.open(this.path);
+  }
+
+  /** Subscribes to `changes$` on a handle of its own that lives across every crash. */
+  async startChangeFeed(): Promise<void> {
+    this.#feedHandle = await this.open();
+    this.#subscription = this.#feedHandle.changes$().subscribe({
+      next: (record) => {
+        if (record.changeSeq <= this.#lastChange) {
+          this.findings.divergence(`${this.label}: changes$ delivered change ${record.changeSeq} after ${this.#lastChange}`);
+        }
+        this.#lastChange = Math.max(this.#lastChange, record.changeSeq);
+        this.#delivered.set(record.id, record.changeSeq);
+      },
+      error: (error) => {
+        this.#feedError = error;
+      },
+    });
+  }
+
+  ingest(events: readonly HistoryEvent[], lookup: OpLookup): void {
+    this.index.ingest(events, lookup);
+  }
+
+  async checkAcked(registry: SqliteProcessRegistry, op: OpRecord, lost: (what: string) => void): Promise<void> {
+    const { index } = this;
+    switch (op.op) {
+      case 'register': {
+        const r = op.result as { registrationHash: string };
+        const record = await registry.getProcess((op.args as ProcessRegistration).id);
+        if (record?.registrationHash !== r.registrationHash) lost('the registration is not there');
+        return;
+      }
+      case 'append': {
+        const { processId, request } = op.args as { processId: string; request: ProcessEventAppendRequest };
+        const { sequence } = op.result as { sequence: number };
+        const [stored] = await registry.eventsAfter(processId, sequence - 1);
+        if (stored?.sequence !== sequence || !sameJson(stored.payload, request.payload)) lost(`event ${sequence} is not there`);
+        else if (request.replay) {
+          const replay = await registry.appendEvent(processId, request);
+          if (replay.event.sequence !== sequence) lost(`the keyed append replays to sequence ${replay.event.sequence}`);
+        }
+        return;
+      }
+      case 'complete': {
+        const { lease, output: out } = op.args as { lease: ProcessLease; output: ProcessAwaitOutput };
+        const record = await registry.getProcess(lease.processId);
+        if (record?.status.kind !== 'completed') lost('the process is not completed');
+        // A replay needs no live lease and returns the record.
+        else if ((await registry.completeProcessWithLease(lease, out)).status.kind !== 'completed')
+          lost('the completion does not replay');
+        return;
+      }
+      case 'claim':
+      case 'reclaim': {
+        const r = op.result as { kind: string; leaseToken: string };
+        if (r.kind === 'acquired' && !index.leaseTokens.has(r.leaseToken)) lost('the acquisition is not in the log');
+        return;
+      }
+      case 'renew': {
+        const { lease } = op.args as { lease: ProcessLease };
+        const r = op.result as { expiresAtEpochMs: number };
+        if (!index.extended.has(`${lease.leaseToken} ${r.expiresAtEpochMs}`)) lost('the renewal is not in the log');
+        return;
+      }
+      case 'release':
+        // A release of a lease that is no longer held is a silent no-op by spec; only a held one leaves an event.
+        return;
+      case 'grant': {
+        const { processId } = op.args as { processId: string };
+        if (!(await registry.hasHandleGrant(SCOPE, processId))) lost('the grant is not there');
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  async retry(
+    registry: SqliteProcessRegistry,
+    op: OpRecord,
+    ctx: RecoveryContext,
+    bad: (what: string) => void,
+  ): Promise<RetryResult> {
+    const { index } = this;
+    switch (op.op) {
+      case 'register': {
+        const registration = op.args as ProcessRegistration;
+        const before = index.registered.has(registration.id);
+        const record = await registry.registerProcess(registration);
+        if (before && record.registrationHash !== index.registered.get(registration.id))
+          bad('the re-registration changed the hash');
+        return {
+          committedBeforeKill: before ? null : false,
+          outcome: before ? 'idempotent' : 'committed',
+          result: { registrationHash: record.registrationHash },
+        };
+      }
+      case 'append': {
+        const { processId, request } = op.args as { processId: string; request: ProcessEventAppendRequest };
+        const before = index.byOp.get(op.id);
+        if (!request.replay) return { committedBeforeKill: before !== undefined, outcome: 'notRetried' };
+        const result = await registry.appendEvent(processId, request);
+        if (before !== undefined && result.event.sequence !== before)
+          bad(`replayed to ${result.event.sequence}, stored ${before}`);
+        return {
+          committedBeforeKill: before !== undefined,
+          outcome: before !== undefined ? 'replayed' : 'committed',
+          result: { sequence: result.event.sequence },
+        };
+      }
+      case 'complete': {
+        const { lease, output: out } = op.args as { lease: ProcessLease; output: ProcessAwaitOutput };
+        const before = index.terminal.has(lease.processId);
+        if (before) {
+          const record = await registry.completeProcessWithLease(lease, out);
+          if (record.status.kind !== 'completed') bad('the replay did not return the completed record');
+          return { committedBeforeKill: true, outcome: 'replayed', result: { status: record.status.kind } };
+        }
+        // Not committed: the killed child still holds the lease; take it over at once, then complete.
+        const current = await registry.getProcessLease(lease.processId);
+        let mine: ProcessLease | null = null;
+        if (current) {
+          const outcome = await registry.reclaimProcessLease(lease.processId, ctx.identity, current, TTL_MS);
+          if (outcome.kind === 'acquired') mine = outcome.lease;
+        } else {
+          const outcome = await registry.claimProcessLease(lease.processId, ctx.identity, TTL_MS);
+          if (outcome.kind === 'acquired') mine = outcome.lease;
+        }
+        if (!mine) {
+          bad('could not take over the killed holder’s lease');
+          return { committedBeforeKill: false, outcome: 'notRetried' };
+        }
+        const record = await registry.completeProcessWithLease(mine, out);
+        if (record.status.kind !== 'completed') bad('the retried completion did not complete the process');
+        return {
+          committedBeforeKill: false,
+          outcome: 'committed',
+          result: { status: record.status.kind },
+          args: { lease: mine, output: out },
+        };
+      }
+      case 'renew': {
+        const { lease, ttlMs } = op.args as { lease: ProcessLease; ttlMs: number };
+        const current = await registry.getProcessLease(lease.processId);
+        const held = current?.leaseToken === lease.leaseToken && current.expiresAtEpochMs > Date.now();
+        try {
+          const renewed = await registry.renewProcessLease(lease, ttlMs);
+          if (!held) bad('renewed a lease that is no longer held');
+          return { committedBeforeKill: null, outcome: 'committed', result: { expiresAtEpochMs: renewed.expiresAtEpochMs } };
+        } catch (error) {
+          if (held || !isLashStoreError(error, 'LeaseExpired')) throw error;
+          return { committedBeforeKill: null, outcome: 'conflicted' };
+        }
+      }
+      case 'release': {
+        const completion = op.args as ProcessLeaseCompletion;
+        const before = index.released.has(completion.leaseToken);
+        await registry.completeProcessLease(completion);
+        return { committedBeforeKill: before ? true : null, outcome: before ? 'idempotent' : 'committed' };
+      }
+      case 'grant': {
+        const { processId, descriptor } = op.args as { processId: string; descriptor: { kind: string; label: string } };
+        await registry.grantHandle(SCOPE, processId, descriptor);
+        if (!(await registry.hasHandleGrant(SCOPE, processId))) bad('no grant after the retry');
+        return { committedBeforeKill: null, outcome: 'idempotent', result: null };
+      }
+      default:
+        return { committedBeforeKill: null, outcome: 'notRetried' };
+    }
+  }
+
+  /**
+   * Leases held by killed children are reclaimed at once and released; then the change feed must have
+   * delivered every record at its latest change.
+   */
+  async afterRetries(registry: SqliteProcessRegistry, ctx: RecoveryContext): Promise<void> {
+    for (const record of await registry.listNonTerminal()) {
+      const lease = await registry.getProcessLease(record.id);
+      if (!lease) continue;
+      const liveness = lease.owner.liveness;
+      if (liveness.kind !== 'localProcess' || !ctx.deadPids.has(liveness.pid)) {
+        if (lease.owner.ownerId !== ctx.identity.ownerId) {
+          this.findings.divergence(
+            `${this.label}: process ${record.id} is leased by ${lease.owner.ownerId}, which is not a killed child`,
+          );
+        }
+        continue;
+      }
+      const reclaimed = await registry.reclaimProcessLease(record.id, ctx.identity, lease, TTL_MS);
+      if (reclaimed.kind !== 'acquired') {
+        this.findings.divergence(
+          `${this.label}: the lease of process ${record.id} held by killed pid ${liveness.pid} was not reclaimed at once`,
+        );
+        continue;
+      }
+      if (reclaimed.lease.fencingToken !== lease.fencingToken + 1) {
+        this.findings.divergence(
+          `${this.label}: process ${record.id} reclaim gave fencing ${reclaimed.lease.fencingToken} after ${lease.fencingToken}`,
+        );
+      }
+      ctx.findings.count('recoveries.leaseReclaims');
+      await registry.completeProcessLease({ processId: record.id, leaseToken: reclaimed.lease.leaseToken });
+    }
+    await this.#checkChangeFeed(registry);
+  }
+
+  async #checkChangeFeed(registry: SqliteProcessRegistry): Promise<void> {
+    const records = await registry.listProcesses({ status: 'any' });
+    const latest = records.reduce((max, r) => Math.max(max, r.changeSeq), 0);
+    const deadline = Date.now() + 10_000;
+    while (this.#lastChange < latest && this.#feedError === null && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    if (this.#feedError !== null) {
+      this.findings.divergence(`${this.label}: changes$ failed: ${String(this.#feedError)}`);
+      this.#feedError = null;
+    }
+    for (const record of records) {
+      const delivered = this.#delivered.get(record.id);
+      if (delivered !== record.changeSeq) {
+        this.findings.divergence(
+          `${this.label}: changes$ last delivered ${record.id} at ${delivered}, its latest change is ${record.changeSeq}`,
+        );
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#subscription?.unsubscribe();
+    await this.#feedHandle?.close();
+  }
+}
+
+/** The process registry's workload module. */
+export const processWorkloadModule: WorkloadModule = {
+  name: PROCESS_MODULE,
+  async openVerifier(setup) {
+    const hooks = new ProcessHooks(setup.dir, setup.findings);
+    const verifier = await openSingleDbVerifier(hooks, setup);
+    await hooks.startChangeFeed();
+    return verifier;
+  },
+  async openChild(ctx) {
+    const archives = archiveDir(ctx.dir);
+    mkdirSync(join(ctx.dir, 'process'), { recursive: true });
+    mkdirSync(archives, { recursive: true });
+    return new ProcessChild(ctx, await SqliteProcessRegistry.open(registryPath(ctx.dir)), archives);
+  },
+};
