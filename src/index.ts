@@ -18,6 +18,31 @@ export { DEFAULT_MAX_INFLATED_BLOB_BYTES } from './codec.js';
 export { ProcessChangeCursor, ProcessEventAppendRequest } from './commands/process/builders.js';
 export { ProcessListFilter } from './commands/process/list-filter.js';
 export { originatorScopeId, ProcessRegistration, sessionScopeId } from './commands/process/registration.js';
+export {
+  type CampaignProgress,
+  type ChildLauncher,
+  type CrashCampaignOptions,
+  type CrashCampaignReport,
+  defaultChildLauncher,
+  runCrashCampaign,
+} from './crash/campaign.js';
+export { findStorageDamage, type StorageDamage } from './crash/integrity.js';
+export type {
+  ChildContext,
+  ChildWorkload,
+  Findings,
+  InFlightResolution,
+  ModuleVerifier,
+  OperationOutcome,
+  OperationSpec,
+  OpRecord,
+  RecoveryContext,
+  RetryOutcome,
+  VerifierSetup,
+  WorkloadModule,
+} from './crash/module.js';
+export { CRASH_MODULES } from './crash/modules.js';
+export { formatCampaignReport } from './crash/report.js';
 export { canonicalizeRuntimeEffectEnvelope, validateReplayedEffectEnvelope } from './effects/envelope.js';
 export { awaitEventPromiseKey, parseAwaitEventKey, parseResolution } from './effects/keys.js';
 export { scopeId, scopeKey, scopeSessionId } from './effects/scope.js';

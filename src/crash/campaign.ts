@@ -45,7 +45,10 @@ export interface CrashCampaignOptions {
   dir: string;
   /** Children running at once in a round (default 2). */
   children?: number;
-  /** Workload modules (default: every store that has one). */
+  /**
+   * Workload modules (default: every store that has one, `CRASH_MODULES`). Children load modules by
+   * name from `CRASH_MODULES`, so only those can be chosen; a new store adds its module there.
+   */
   modules?: readonly WorkloadModule[];
   /** Fault points to cycle through (default: all of them). */
   faultPoints?: readonly FaultPoint[];
@@ -197,6 +200,10 @@ export async function runCrashCampaign(options: CrashCampaignOptions): Promise<C
   if (!Number.isSafeInteger(options.kills) || options.kills < 1) throw new Error('kills must be a positive integer');
   const started = performance.now();
   const modules = options.modules ?? CRASH_MODULES;
+  for (const module of modules) {
+    if (!CRASH_MODULES.includes(module))
+      throw new Error(`workload module '${module.name}' is not in CRASH_MODULES, so children cannot load it`);
+  }
   const points = options.faultPoints ?? FAULT_POINTS;
   const childrenPerRound = Math.max(1, options.children ?? 2);
   const launcher = options.launcher ?? defaultChildLauncher();
