@@ -4,23 +4,24 @@
  * (or, for `blobs`, a content-addressed side table that events name by ref).
  */
 import { sql } from 'drizzle-orm';
-import { blob, check, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { blob, check, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
-/** Immutable event rows. `seq` is AUTOINCREMENT so it is never reused, even after compaction. */
-export const events = sqliteTable(
-  'events',
-  {
-    seq: integer('seq').primaryKey({ autoIncrement: true }),
-    stream: text('stream').notNull(),
-    version: integer('version').notNull(),
-    type: text('type').notNull(),
-    /** 0 = msgpack, 1 = zlib-compressed msgpack. */
-    codec: integer('codec').notNull(),
-    payload: blob('payload', { mode: 'buffer' }).notNull(),
-    recordedAtMs: integer('recorded_at_ms').notNull(),
-  },
-  (t) => [uniqueIndex('events_stream_version').on(t.stream, t.version)],
-);
+/**
+ * Immutable event rows. `seq` is the rowid (max + 1). It is never reused: events are only deleted by
+ * compaction, which first appends its own audit event above the deleted range, so the maximum row
+ * always survives. No AUTOINCREMENT and no stream index: each would cost every commit another page
+ * write; stream-filtered reads are audit queries and scan.
+ */
+export const events = sqliteTable('events', {
+  seq: integer('seq').primaryKey(),
+  stream: text('stream').notNull(),
+  version: integer('version').notNull(),
+  type: text('type').notNull(),
+  /** 0 = msgpack, 1 = zlib-compressed msgpack. */
+  codec: integer('codec').notNull(),
+  payload: blob('payload', { mode: 'buffer' }).notNull(),
+  recordedAtMs: integer('recorded_at_ms').notNull(),
+});
 
 /** Current version of each stream; kept apart from `events` so versions survive compaction. */
 export const eventStreams = sqliteTable('event_streams', {

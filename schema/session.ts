@@ -20,6 +20,8 @@ export const sessionHead = sqliteTable('session_head', {
   sessionId: text('session_id').notNull(),
   headRevision: integer('head_revision').notNull(),
   record: blob('record', { mode: 'buffer' }).notNull(),
+  /** Non-tombstoned graph nodes, kept here so a commit neither counts the graph nor writes another page. */
+  liveNodeCount: integer('live_node_count').notNull().default(0),
 });
 
 /** Graph nodes in insertion order; tombstoned rows stay until vacuum. */

@@ -33,7 +33,7 @@ CREATE TABLE `event_streams` (
 );
 --> statement-breakpoint
 CREATE TABLE `events` (
-	`seq` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`seq` integer PRIMARY KEY NOT NULL,
 	`stream` text NOT NULL,
 	`version` integer NOT NULL,
 	`type` text NOT NULL,
@@ -42,7 +42,6 @@ CREATE TABLE `events` (
 	`recorded_at_ms` integer NOT NULL
 );
 --> statement-breakpoint
-CREATE UNIQUE INDEX `events_stream_version` ON `events` (`stream`,`version`);--> statement-breakpoint
 CREATE TABLE `projection_snapshots` (
 	`snapshot_seq` integer PRIMARY KEY NOT NULL,
 	`recorded_at_ms` integer NOT NULL,

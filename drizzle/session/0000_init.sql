@@ -39,7 +39,7 @@ CREATE TABLE `event_streams` (
 );
 --> statement-breakpoint
 CREATE TABLE `events` (
-	`seq` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`seq` integer PRIMARY KEY NOT NULL,
 	`stream` text NOT NULL,
 	`version` integer NOT NULL,
 	`type` text NOT NULL,
@@ -48,7 +48,6 @@ CREATE TABLE `events` (
 	`recorded_at_ms` integer NOT NULL
 );
 --> statement-breakpoint
-CREATE UNIQUE INDEX `events_stream_version` ON `events` (`stream`,`version`);--> statement-breakpoint
 CREATE TABLE `graph_nodes` (
 	`seq` integer PRIMARY KEY NOT NULL,
 	`node_id` text NOT NULL,
@@ -146,7 +145,8 @@ CREATE TABLE `session_head` (
 	`id` integer PRIMARY KEY NOT NULL,
 	`session_id` text NOT NULL,
 	`head_revision` integer NOT NULL,
-	`record` blob NOT NULL
+	`record` blob NOT NULL,
+	`live_node_count` integer DEFAULT 0 NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE `session_meta` (

@@ -219,15 +219,18 @@ export class EventSourcedDatabase {
       this.db
         .prepare('INSERT INTO projection_snapshots (snapshot_seq, recorded_at_ms, codec, payload) VALUES (?, ?, ?, ?)')
         .run(snapshot.seq, now, codec, payload);
-      this.db.prepare('UPDATE event_log_state SET compacting = 1 WHERE id = 1').run();
-      const deleted = this.db.prepare('DELETE FROM events WHERE seq <= ?').run(snapshot.seq).changes;
-      this.db.prepare('UPDATE event_log_state SET compacting = 0 WHERE id = 1').run();
-      this.db.prepare('DELETE FROM projection_snapshots WHERE snapshot_seq < ?').run(snapshot.seq);
+      // The audit event goes in first, above the range being deleted, so the table's maximum row
+      // survives and the next rowid never reuses a sequence number.
+      const deleted = this.db.prepare('SELECT count(*) FROM events WHERE seq <= ?').pluck().get(snapshot.seq) as number;
       tx.emit({
         stream: 'maintenance',
         type: EVENT_LOG_COMPACTED,
         data: { throughSeq: snapshot.seq, deletedEventCount: deleted, archivePath: options.archivePath ?? null },
       });
+      this.db.prepare('UPDATE event_log_state SET compacting = 1 WHERE id = 1').run();
+      this.db.prepare('DELETE FROM events WHERE seq <= ?').run(snapshot.seq);
+      this.db.prepare('UPDATE event_log_state SET compacting = 0 WHERE id = 1').run();
+      this.db.prepare('DELETE FROM projection_snapshots WHERE snapshot_seq < ?').run(snapshot.seq);
       return { deletedEventCount: deleted, snapshotSeq: snapshot.seq };
     }, now);
   }

@@ -51,9 +51,7 @@ export class EventLog {
       .pluck();
     this.#readAfter = db.prepare('SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?');
     this.#readAfterInStream = db.prepare('SELECT * FROM events WHERE stream = ? AND seq > ? ORDER BY seq LIMIT ?');
-    this.#maxSeq = db
-      .prepare("SELECT coalesce(max(seq), (SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0) FROM events")
-      .pluck();
+    this.#maxSeq = db.prepare('SELECT coalesce(max(seq), 0) FROM events').pluck();
     this.#count = db.prepare('SELECT count(*) FROM events').pluck();
   }
 

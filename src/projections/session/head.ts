@@ -19,14 +19,13 @@ import {
   type VacuumedData,
 } from './events.js';
 
-/** `sequence_counters` row holding the number of non-tombstoned graph nodes. */
-export const LIVE_GRAPH_NODES = 'live_graph_nodes';
-
 /** Handlers for the head, graph, ledger, meta and maintenance events. */
 export function headHandlers(db: Db): HandlerMap {
+  // A commit or a full head save sets the live node count; a meta-only save keeps the row's count.
   const upsertHead = db.prepare(
-    `INSERT INTO session_head (id, session_id, head_revision, record) VALUES (1, ?, ?, ?)
-     ON CONFLICT(id) DO UPDATE SET session_id = excluded.session_id, head_revision = excluded.head_revision, record = excluded.record`,
+    `INSERT INTO session_head (id, session_id, head_revision, record, live_node_count) VALUES (1, ?, ?, ?, ?)
+     ON CONFLICT(id) DO UPDATE SET session_id = excluded.session_id, head_revision = excluded.head_revision,
+       record = excluded.record, live_node_count = coalesce(?, live_node_count)`,
   );
   const wipeNodes = db.prepare('DELETE FROM graph_nodes');
   const insertNode = db.prepare('INSERT INTO graph_nodes (node_id, record, tombstoned) VALUES (?, ?, 0)');
@@ -38,16 +37,12 @@ export function headHandlers(db: Db): HandlerMap {
     'INSERT INTO session_meta (id, record) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET record = excluded.record',
   );
   const tombstone = db.prepare('UPDATE graph_nodes SET tombstoned = 1 WHERE node_id = ? AND tombstoned = 0');
-  const setLiveCount = db.prepare(
-    `INSERT INTO sequence_counters (name, value) VALUES ('${LIVE_GRAPH_NODES}', ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value`,
-  );
-  const addLiveCount = db.prepare(
-    `INSERT INTO sequence_counters (name, value) VALUES ('${LIVE_GRAPH_NODES}', ?) ON CONFLICT(name) DO UPDATE SET value = value + excluded.value`,
-  );
+  const hideFromCount = db.prepare('UPDATE session_head SET live_node_count = live_node_count - ? WHERE id = 1');
   const deleteNode = db.prepare('DELETE FROM graph_nodes WHERE node_id = ?');
   const deleteInput = db.prepare('DELETE FROM pending_turn_inputs WHERE input_id = ?');
 
-  const writeHead = (head: SessionHeadMeta) => upsertHead.run(head.sessionId, head.headRevision, pack(head));
+  const writeHead = (head: SessionHeadMeta, liveNodeCount: number | null) =>
+    upsertHead.run(head.sessionId, head.headRevision, pack(head), liveNodeCount ?? 0, liveNodeCount);
   const insertNodes = (nodes: SessionNodeRecord[]) => {
     for (const node of nodes) insertNode.run(node.nodeId, pack(node));
   };
@@ -55,11 +50,10 @@ export function headHandlers(db: Db): HandlerMap {
   return {
     [RUNTIME_STATE_COMMITTED]: (data) => {
       const d = payload<RuntimeStateCommittedData>(data);
-      writeHead(d.head);
+      // The commit computed the live count after its delta; it is the head's graphNodeCount.
+      writeHead(d.head, d.head.graphNodeCount);
       if (d.graph.replaceAll) wipeNodes.run();
       insertNodes(d.graph.nodes);
-      if (d.graph.replaceAll) setLiveCount.run(d.graph.nodes.length);
-      else if (d.graph.nodes.length > 0) addLiveCount.run(d.graph.nodes.length);
       for (const entry of d.usageDeltas) insertUsage.run(pack(entry));
     },
     [TURN_COMMIT_RECORDED]: (data) => {
@@ -68,11 +62,10 @@ export function headHandlers(db: Db): HandlerMap {
     },
     [HEAD_SAVED]: (data) => {
       const d = payload<HeadSavedData>(data);
-      writeHead(d.head);
+      writeHead(d.head, d.graph ? d.graph.length : null);
       if (d.graph) {
         wipeNodes.run();
         insertNodes(d.graph);
-        setLiveCount.run(d.graph.length);
       }
     },
     [SESSION_META_SAVED]: (data) => {
@@ -81,7 +74,7 @@ export function headHandlers(db: Db): HandlerMap {
     [NODES_TOMBSTONED]: (data) => {
       let hidden = 0;
       for (const id of payload<NodesTombstonedData>(data).nodeIds) hidden += tombstone.run(id).changes;
-      if (hidden > 0) addLiveCount.run(-hidden);
+      if (hidden > 0) hideFromCount.run(hidden);
     },
     [VACUUMED]: (data) => {
       const d = payload<VacuumedData>(data);

@@ -17,7 +17,6 @@ import type {
   SessionNodeRecord,
   TokenLedgerEntry,
 } from '../../types/session.js';
-import { LIVE_GRAPH_NODES } from './head.js';
 import { decodeRecord, ensureSupportedRecordSchemaVersion } from './records.js';
 
 const isString = (v: unknown) => typeof v === 'string';
@@ -75,7 +74,7 @@ export class SessionReads {
     this.#nodes = db.prepare('SELECT node_id, record FROM graph_nodes WHERE tombstoned = 0 ORDER BY seq');
     this.#node = db.prepare('SELECT record FROM graph_nodes WHERE node_id = ? AND tombstoned = 0').pluck();
     this.#nodeExists = db.prepare('SELECT 1 FROM graph_nodes WHERE node_id = ?').pluck();
-    this.#liveNodeCount = db.prepare(`SELECT value FROM sequence_counters WHERE name = '${LIVE_GRAPH_NODES}'`).pluck();
+    this.#liveNodeCount = db.prepare('SELECT live_node_count FROM session_head WHERE id = 1').pluck();
     this.#usage = db.prepare('SELECT seq, record FROM usage_deltas ORDER BY seq');
     this.#turnCommit = db.prepare(
       'SELECT turn_commit_hash, result, committed_at_ms FROM runtime_turn_commits WHERE session_id = ? AND turn_id = ?',
