@@ -24,7 +24,15 @@ export function pack(value: unknown): Uint8Array {
  * including the never-used byte 0xC1, for which msgpackr returns a marker object instead of failing.
  */
 export function unpack(bytes: Uint8Array): unknown {
-  return toPlainBytes(unpackr.unpack(bytes));
+  const value = unpackr.unpack(bytes);
+  // The walk below only matters when the input holds a `bin` (0xc4–0xc6) or the invalid 0xc1 byte;
+  // most payloads hold neither, and a native scan is far cheaper than walking every member.
+  return mayHoldBinOrInvalid(bytes) ? toPlainBytes(value) : value;
+}
+
+function mayHoldBinOrInvalid(bytes: Uint8Array): boolean {
+  const view = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return view.includes(0xc4) || view.includes(0xc5) || view.includes(0xc6) || view.includes(0xc1);
 }
 
 /** Replaces Node `Buffer`s (what msgpackr yields for `bin`) with plain `Uint8Array` views, in place. */

@@ -70,7 +70,7 @@ import {
   turnInputDraftInput,
 } from '../commands/session/turn-input/inputs.js';
 import { listPendingTurnInputs } from '../commands/session/turn-input/list-pending.js';
-import { invalidArgument, StoreError } from '../errors.js';
+import { invalidArgument, StoreError, toAreaError } from '../errors.js';
 import { EventSourcedDatabase } from '../events/database.js';
 import type {
   CompactOptions,
@@ -182,7 +182,7 @@ function resolveOptions(options: StoreOptions | undefined, defaultProfile: BlobP
       ? DEFAULT_MAX_INFLATED_BLOB_BYTES
       : normalizeCount(StoreError, o.maxInflatedBlobBytes, 'maxInflatedBlobBytes');
   return {
-    clock: o.clock ?? systemClock,
+    clock: clockInput(o.clock),
     blobProfile,
     autoGcEvery: every === null || every === 0 || every >= NO_BOUND ? null : every,
     maxInflated: maxInflated >= NO_BOUND ? Number.MAX_SAFE_INTEGER : Math.max(1, maxInflated),
@@ -205,6 +205,15 @@ function verifierOption(value: unknown): ((artifact: ModuleArtifact) => void) | 
   if (value === undefined || value === null) return null;
   if (typeof value !== 'function') throw invalidArgument(StoreError, 'verifyModuleArtifact', 'a function');
   return value as (artifact: ModuleArtifact) => void;
+}
+
+/** The clock option: absent → `systemClock`; otherwise it must have a `timestampMs()` method. */
+function clockInput(clock: unknown): Clock {
+  if (clock === undefined || clock === null) return systemClock;
+  if (typeof clock !== 'object' || typeof (clock as Clock).timestampMs !== 'function') {
+    throw invalidArgument(StoreError, 'clock', 'a Clock with timestampMs()');
+  }
+  return clock as Clock;
 }
 
 function ttlInput(ttlMs: unknown): number {
@@ -311,7 +320,7 @@ export class Store implements AttachmentManifest {
   async commitRuntimeState(commit: RuntimeCommit): Promise<RuntimeCommitResult> {
     const result = await this.#engine.op(() => {
       const input = runtimeCommitInput(commit);
-      const nonces: Nonces = { token: randomToken(), ids: input.enqueuedQueueBatches.map(() => randomInt(2 ** 47)) };
+      const nonces: Nonces = { ids: input.enqueuedQueueBatches.map(() => randomInt(2 ** 47)) };
       return this.#engine.command((tx) => commitRuntimeStateTx(this.#ctx, tx, input, nonces));
     });
     this.#afterCommit();
@@ -327,7 +336,8 @@ export class Store implements AttachmentManifest {
     try {
       this.#engine.command((tx) => gcUnreachableTx(this.#engine.db, this.#ctx, tx));
     } catch (error) {
-      process.emitWarning(error instanceof Error ? error : new Error(String(error)), { code: 'LASH_AUTO_GC_FAILED' });
+      // The commit stands; the GC error (always a StoreError) is reported, and the failed run deleted nothing.
+      process.emitWarning(toAreaError(StoreError, error), { code: 'LASH_AUTO_GC_FAILED' });
     }
   }
 

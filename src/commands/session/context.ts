@@ -15,8 +15,6 @@ export interface SessionContext {
 
 /** Random values a command needs, drawn before its transaction opens. */
 export interface Nonces {
-  /** For lease tokens. */
-  token: string;
-  /** For generated batch and input ids. */
+  /** For generated batch and input ids (outbox drafts). */
   ids: number[];
 }
