@@ -5,7 +5,13 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { applicationIdLabel, SESSION_APPLICATION_ID } from '../sqlite/kinds.js';
+import {
+  applicationIdLabel,
+  EFFECT_APPLICATION_ID,
+  PROCESS_APPLICATION_ID,
+  SESSION_APPLICATION_ID,
+  TRIGGER_APPLICATION_ID,
+} from '../sqlite/kinds.js';
 import { Store } from '../stores/store.js';
 import { UsageError } from './errors.js';
 
@@ -34,13 +40,36 @@ export function readApplicationId(path: string): number {
   }
 }
 
-/** Opens `path` with the store its kind marker names. */
+/**
+ * Opens `path` with the store its kind marker names. Only session databases have a read-only open;
+ * the other kinds are opened normally (their open only switches the journal to WAL). Each kind's
+ * module is loaded on demand so a command on one kind does not pay for the others.
+ */
 export async function openAny(path: string, options: { readonly: boolean }): Promise<OpenedDb> {
   const id = readApplicationId(path);
-  if (id === SESSION_APPLICATION_ID) {
-    const store = options.readonly ? await Store.openReadonly(path) : await Store.open(path);
-    return { label: 'session', handle: store, session: store };
+  switch (id) {
+    case SESSION_APPLICATION_ID: {
+      const store = options.readonly ? await Store.openReadonly(path) : await Store.open(path);
+      return { label: 'session', handle: store, session: store };
+    }
+    case PROCESS_APPLICATION_ID: {
+      const { SqliteProcessRegistry } = await import('../stores/process-registry.js');
+      return { label: 'process registry', handle: await SqliteProcessRegistry.open(path), session: null };
+    }
+    case EFFECT_APPLICATION_ID: {
+      const { SqliteEffectHost } = await import('../stores/effect-host.js');
+      return { label: 'effect replay', handle: await SqliteEffectHost.open(path), session: null };
+    }
+    case TRIGGER_APPLICATION_ID: {
+      const { SqliteTriggerStore } = await import('../stores/trigger-store.js');
+      return { label: 'trigger store', handle: await SqliteTriggerStore.open(path), session: null };
+    }
+    default: {
+      const what =
+        id === 0
+          ? 'not a lash database (no kind marker)'
+          : `not a lash database (application_id ${id}, ${applicationIdLabel(id)})`;
+      throw new UsageError(`${path} is ${what}`);
+    }
   }
-  const what = id === 0 ? 'not a lash database (no kind marker)' : `a ${applicationIdLabel(id)} database`;
-  throw new UsageError(`${path} is ${what}; this command opens: lash session databases`);
 }
