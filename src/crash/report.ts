@@ -39,8 +39,9 @@ export function formatCampaignReport(report: CrashCampaignReport): string {
   );
   row(
     'in-flight retries',
-    `${n(c, 'retries.replayed')} replayed the stored turn, ${n(c, 'retries.committed')} committed, ` +
-      `${n(c, 'retries.conflicted')} conflicted as specified, ${n(c, 'retries.idempotent')} idempotent`,
+    `${n(c, 'retries.replayed')} replayed the stored result, ${n(c, 'retries.committed')} committed, ` +
+      `${n(c, 'retries.conflicted')} conflicted as specified, ${n(c, 'retries.idempotent')} idempotent, ` +
+      `${n(c, 'retries.notRetried')} left to the lease reclaim`,
   );
   row(
     'events',

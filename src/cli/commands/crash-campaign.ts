@@ -50,11 +50,10 @@ export async function crashCampaignCommand(options: CrashCampaignCliOptions): Pr
     dir,
     children,
     onRound: (p) => {
-      if (progress) {
-        process.stderr.write(
-          `\rcrash campaign: ${p.kills}/${p.targetKills} kills, ${p.acknowledged} acknowledged, lost ${p.lost}, divergences ${p.divergences}`,
-        );
-      }
+      const line = `crash campaign: ${p.kills}/${p.targetKills} kills, ${p.acknowledged} acknowledged, lost ${p.lost}, divergences ${p.divergences}`;
+      // A terminal gets one updating line; a log file gets a line every ten rounds.
+      if (progress) process.stderr.write(`\r${line}`);
+      else if (p.round % 10 === 9) process.stderr.write(`${line}\n`);
     },
   });
   if (progress) process.stderr.write('\n');
