@@ -1,165 +1,183 @@
 /**
  * `lash-store demo [dir]`: a short, real agent-runtime workload on the embedded default — sessions
- * committing turns under fenced leases with snapshots and usage, an idempotent retry, a stale
- * writer rejected — then a verification of every database and a summary of what was stored.
+ * committing turns under fenced leases with snapshots, queued work and turn inputs claimed and
+ * settled in the turn commit, background processes watched to completion, tool effects replayed
+ * after a simulated restart, a trigger delivery — then a verification of every database and a
+ * summary of what was stored. Only the public API is used; the parts live in `demo/`.
  */
 import { mkdirSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Presets, SingleBar } from 'cli-progress';
-import { completionOf, fenceOf, isLashStoreError, type RuntimeCommit, Store, turnCommitHash } from '../index.js';
+import { SqliteEffectHost, SqliteProcessRegistry, SqliteSessionStoreFactory, SqliteTriggerStore, Store } from '../index.js';
+import { runEffects } from './demo/effects.js';
+import { runProcesses } from './demo/processes.js';
+import { emptySessionTally, runSession } from './demo/sessions.js';
+import { runTriggers } from './demo/triggers.js';
 
-const zeros = { inputTokens: 0, outputTokens: 0, cacheReadInputTokens: 0, cacheWriteInputTokens: 0, reasoningOutputTokens: 0 };
+/** Where the demo writes its summary (stdout by default). */
+export interface DemoOutput {
+  write(text: string): unknown;
+}
 
-function turnCommit(sessionId: string, turn: number, parent: string | null): RuntimeCommit {
-  const userId = `${sessionId}:turn-${turn}:user`;
-  const assistantId = `${sessionId}:turn-${turn}:assistant`;
-  const message = (id: string, role: 'user' | 'assistant', content: string) => ({
-    nodeId: id,
-    parentNodeId: id === userId ? parent : userId,
-    causedBy: null,
-    agentFrameId: 'main',
-    timestamp: new Date(Date.UTC(2026, 10, 26, 10, turn)).toISOString(),
-    payload: {
-      kind: 'event' as const,
-      event: {
-        kind: 'conversation' as const,
-        message: { id, role, parts: [{ id: `${id}:p0`, kind: 'text' as const, content, pruneState: 'intact' }], origin: null },
-      },
-    },
-  });
-  return {
-    sessionId,
-    expectedHeadRevision: turn,
-    sessionExecutionLease: null,
-    releaseSessionExecutionLease: null,
-    config: { providerId: 'demo-provider', model: { id: 'demo-model' } },
-    agentFrames: [{ frameId: 'main', reason: 'initial' }],
-    currentAgentFrameId: 'main',
-    graph: {
-      kind: 'append',
-      nodes: [message(userId, 'user', `question ${turn}`), message(assistantId, 'assistant', `answer ${turn}`)],
-      leafNodeId: assistantId,
-    },
-    checkpoint: {
-      turnState: { turnIndex: turn + 1, tokenUsage: zeros, lastPromptUsage: null, protocolTurnOptions: {} },
-      toolStateRef: null,
-      toolState: { files: Array.from({ length: turn + 1 }, (_, i) => `notes-${i}.md`) },
-      pluginSnapshotRef: null,
-      pluginSnapshot: null,
-      pluginSnapshotRevision: null,
-      executionStateRef: null,
-      executionState: new TextEncoder().encode(`vm-state-${turn}`),
-    },
-    usageDeltas: [
-      {
-        source: 'turn',
-        model: 'demo-model',
-        usage: { ...zeros, inputTokens: 120 + turn, outputTokens: 40, reasoningOutputTokens: 8 },
-      },
-    ],
-    turnCommit: null,
-    completedQueueClaims: [],
-    completedTurnInputClaims: [],
-    enqueuedQueueBatches: [],
-    interruptedTurnInputTurnId: null,
-    committedAttachmentIds: [],
-  };
+const SESSIONS = ['research-agent', 'coding-agent', 'review-agent'];
+const TURNS = 25;
+const PROCESSES = 4;
+const EFFECTS = 6;
+
+/** Removes a database file with its WAL sidecars. */
+function removeDb(path: string): void {
+  for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(path + suffix, { force: true });
+}
+
+/** A path as the user would type it: relative to the working directory when inside it. */
+function shown(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith('..') ? rel : path;
+}
+
+/** Reopens a database of any kind and re-derives its projections from the log. */
+async function verify(kind: 'session' | 'processes' | 'effects' | 'triggers', path: string) {
+  const db =
+    kind === 'session'
+      ? await Store.openReadonly(path)
+      : kind === 'processes'
+        ? await SqliteProcessRegistry.open(path)
+        : kind === 'effects'
+          ? await SqliteEffectHost.open(path)
+          : await SqliteTriggerStore.open(path);
+  try {
+    const report = await db.verifyProjections();
+    const events = (await db.readEvents()).length;
+    return { ok: report.ok, events };
+  } finally {
+    await db.close();
+  }
 }
 
 /** Runs the demo; returns the process exit code. */
-export async function runDemo(dirArg: string | undefined, out: NodeJS.WriteStream = process.stdout): Promise<number> {
+export async function runDemo(dirArg: string | undefined, out: DemoOutput = process.stdout): Promise<number> {
   const dir = resolve(dirArg ?? 'lash-demo');
   const sessionsDir = join(dir, 'sessions');
+  const processesPath = join(dir, 'processes.db');
+  const effectsPath = join(dir, 'effects.db');
+  const triggersPath = join(dir, 'triggers.db');
   rmSync(sessionsDir, { recursive: true, force: true });
+  for (const path of [processesPath, effectsPath, triggersPath]) removeDb(path);
   mkdirSync(sessionsDir, { recursive: true });
-  const sessions = ['research-agent', 'coding-agent', 'review-agent'];
-  const turns = 25;
-  let commits = 0;
-  let retries = 0;
-  let fencedOut = 0;
-  const started = performance.now();
-  const paths: string[] = [];
+
   // The bar draws on stderr only when it is a TTY, so piped output stays clean.
   const bar = new SingleBar(
-    { format: 'committing turns [{bar}] {value}/{total} {session}', stream: process.stderr, hideCursor: true },
+    { format: 'lash-store demo [{bar}] {value}/{total} {phase}', stream: process.stderr, hideCursor: true },
     Presets.shades_classic,
   );
-  bar.start(sessions.length * turns, 0, { session: '' });
-  for (const sessionId of sessions) {
-    const path = join(sessionsDir, `${sessionId}.db`);
-    paths.push(path);
-    const store = await Store.open(path);
-    await store.saveSessionMeta({
-      sessionId,
-      sessionName: `Demo ${sessionId}`,
-      createdAt: new Date().toISOString(),
-      model: 'demo-model',
-      cwd: dir,
-      relation: { kind: 'root' },
-    });
-    let parent: string | null = null;
-    for (let turn = 0; turn < turns; turn++) {
-      const owner = {
-        ownerId: `worker-${turn % 2}`,
-        incarnationId: `worker-${turn % 2}:${process.pid}`,
-        liveness: { kind: 'opaque' as const },
-      };
-      const claim = await store.tryClaimSessionExecutionLease(sessionId, owner, 30_000);
-      if (claim.kind !== 'acquired') throw new Error(`lease busy for ${sessionId}`);
-      const body = turnCommit(sessionId, turn, parent);
-      const stamped = { ...body, turnCommit: { sessionId, turnId: `turn-${turn}`, turnCommitHash: turnCommitHash(body) } };
-      const commit = {
-        ...stamped,
-        sessionExecutionLease: fenceOf(claim.lease),
-        releaseSessionExecutionLease: completionOf(claim.lease),
-      };
-      const result = await store.commitRuntimeState(commit);
-      commits++;
-      if (turn % 5 === 4) {
-        // A runtime that crashed after committing retries the same turn: it gets the stored result.
-        const replay = await store.commitRuntimeState(stamped);
-        if (replay.headRevision !== result.headRevision) throw new Error('idempotent replay diverged');
-        retries++;
-        // A stale worker still holding the released fence is refused.
-        try {
-          await store.commitRuntimeState({
-            ...turnCommit(sessionId, turn + 1, null),
-            sessionExecutionLease: fenceOf(claim.lease),
-          });
-        } catch (error) {
-          if (!isLashStoreError(error, 'SessionExecutionLeaseExpired')) throw error;
-          fencedOut++;
-        }
-      }
-      parent = `${sessionId}:turn-${turn}:assistant`;
-      bar.increment(1, { session: sessionId });
-    }
-    await store.gcUnreachable();
-    await store.close();
+  bar.start(SESSIONS.length * TURNS + PROCESSES + 2 * EFFECTS + 1, 0, { phase: '' });
+  const tick = (phase: string) => () => bar.increment(1, { phase });
+  const started = performance.now();
+  const registry = await SqliteProcessRegistry.open(processesPath);
+  const timings: Record<string, number> = {};
+  let lap = performance.now();
+  const time = (name: string) => {
+    const now = performance.now();
+    timings[name] = now - lap;
+    lap = now;
+  };
+  const sessionTally = emptySessionTally();
+  const sessionPaths: string[] = [];
+  let processTally: Awaited<ReturnType<typeof runProcesses>>;
+  try {
+    const factory = new SqliteSessionStoreFactory(sessionsDir, { processRegistry: registry });
+    for (const sessionId of SESSIONS)
+      sessionPaths.push(await runSession(factory, sessionId, TURNS, sessionTally, tick(sessionId)));
+    time('sessions');
+    processTally = await runProcesses(registry, PROCESSES, tick('background processes'));
+    time('processes');
+  } finally {
+    await registry.close();
   }
+  const effectTally = await runEffects(effectsPath, EFFECTS, tick('effects'));
+  time('effects');
+  const triggerStore = await SqliteTriggerStore.open(triggersPath);
+  let triggerTally: Awaited<ReturnType<typeof runTriggers>>;
+  try {
+    triggerTally = await runTriggers(triggerStore);
+    bar.increment(1, { phase: 'trigger' });
+  } finally {
+    await triggerStore.close();
+  }
+  time('triggers');
   bar.stop();
   const elapsed = performance.now() - started;
-  out.write(`lash-store demo: ${sessions.length} sessions in ${sessionsDir}\n\n`);
-  out.write('session           head  nodes  events  input tokens  verify\n');
+
+  out.write(`lash-store demo: an agent runtime's state in ${shown(dir)}/\n\n`);
+  const width = Math.max(...[...sessionPaths, processesPath, effectsPath, triggersPath].map((p) => shown(p).length));
+  out.write(`${'database'.padEnd(width)}  ${'kind'.padEnd(16)}  head  nodes  events  input tokens  verify\n`);
+  const databases: Array<{ kind: 'session' | 'processes' | 'effects' | 'triggers'; path: string; what: string }> = [];
   let allOk = true;
-  for (const [i, path] of paths.entries()) {
+  let totalEvents = 0;
+  for (const path of sessionPaths) {
     const store = await Store.openReadonly(path);
     const read = await store.loadSession({ kind: 'fullGraph' });
-    const events = await store.readEvents();
-    const verify = await store.verifyProjections();
     await store.close();
-    allOk &&= verify.ok;
+    const v = await verify('session', path);
+    allOk &&= v.ok;
+    totalEvents += v.events;
     const tokens = read?.tokenLedger.reduce((n, e) => n + e.usage.inputTokens, 0) ?? 0;
     out.write(
-      `${(sessions[i] as string).padEnd(16)}  ${String(read?.headRevision).padStart(4)}  ${String(read?.graph.nodes.length).padStart(5)}  ${String(events.length).padStart(6)}  ${String(tokens).padStart(12)}  ${verify.ok ? 'ok' : 'MISMATCH'}\n`,
+      `${shown(path).padEnd(width)}  ${'session'.padEnd(16)}  ${String(read?.headRevision).padStart(4)}  ${String(read?.graph.nodes.length).padStart(5)}  ${String(v.events).padStart(6)}  ${String(tokens).padStart(12)}  ${v.ok ? 'ok' : 'MISMATCH'}\n`,
     );
   }
+  for (const [kind, path, what] of [
+    ['processes', processesPath, 'process registry'],
+    ['effects', effectsPath, 'effect journal'],
+    ['triggers', triggersPath, 'trigger store'],
+  ] as const) {
+    const v = await verify(kind, path);
+    allOk &&= v.ok;
+    totalEvents += v.events;
+    databases.push({ kind, path, what });
+    out.write(
+      `${shown(path).padEnd(width)}  ${what.padEnd(16)}  ${'-'.padStart(4)}  ${'-'.padStart(5)}  ${String(v.events).padStart(6)}  ${'-'.padStart(12)}  ${v.ok ? 'ok' : 'MISMATCH'}\n`,
+    );
+  }
+
+  const s = sessionTally;
+  const ms = (name: string) => `${Math.round(timings[name] ?? 0)} ms`;
+  out.write('\nsessions   ');
   out.write(
-    `\n${commits} turn commits (${Math.round((commits / elapsed) * 1000)}/s), ${retries} idempotent retries, ${fencedOut} stale writers fenced out, in ${Math.round(elapsed)} ms\n`,
+    `${s.commits} turn commits with snapshots under fenced leases (${Math.round((s.commits / (timings.sessions ?? 1)) * 1000)}/s), ` +
+      `${s.retries} idempotent retries, ${s.fencedOut} stale writers fenced out; ` +
+      `${s.queuedSettled}/${s.queuedEnqueued} queued-work batches and ${s.inputsSettled}/${s.inputsEnqueued} turn inputs claimed and settled in a commit (${ms('sessions')})\n`,
+  );
+  const succeeded = processTally.awaited.filter((o) => o.kind === 'success').length;
+  out.write(
+    `processes  ${processTally.registered} background jobs registered, ${processTally.events} progress events, ${processTally.completed} completed; ` +
+      `awaitTerminal resolved ${succeeded}× success, watchProcess saw ${processTally.watchUpdates} updates (${ms('processes')})\n`,
+  );
+  out.write(
+    `effects    ${effectTally.executed} tool calls executed (tool ran ${effectTally.executorRunsBeforeRestart}×); after a simulated restart ` +
+      `${effectTally.replayed} replayed from the journal (tool ran ${effectTally.executorRunsAfterRestart}×, outcomes ${effectTally.outcomesEqual ? 'identical' : 'DIFFERENT'}) (${ms('effects')})\n`,
+  );
+  const delivery = triggerTally.deliveries[0];
+  out.write(
+    `triggers   ${triggerTally.subscriptions} subscription, ${triggerTally.occurrences} occurrence (ci.build.finished, build 1042) → ` +
+      `${triggerTally.deliveries.length} delivery reserved as process ${delivery?.processId ?? '-'} (${ms('triggers')})\n`,
+  );
+  const replayOk = effectTally.executorRunsAfterRestart === 0 && effectTally.outcomesEqual;
+  const ok = allOk && replayOk && triggerTally.deliveries.length === 1 && succeeded === processTally.registered;
+  out.write(
+    `\n${totalEvents} events in ${sessionPaths.length + databases.length} databases in ${Math.round(elapsed)} ms (${Math.round((totalEvents / elapsed) * 1000)} events/s)\n`,
   );
   out.write(`projections ${allOk ? 'equal' : 'DO NOT equal'} the replayed event log in every database\n\n`);
+  const first = shown(sessionPaths[0] as string);
   out.write('next:\n');
-  out.write(`  lash-store verify ${paths[0]}\n`);
-  return allOk ? 0 : 1;
+  const next: Array<[string, string]> = [
+    [`lash-store inspect ${first}`, 'what the database holds: log, projections, head, leases'],
+    [`lash-store events ${first}`, 'the audit trail (--json for NDJSON, --follow to keep watching)'],
+    [`lash-store verify ${shown(processesPath)}`, 're-derive the projections from the log and compare'],
+    [`lash-store export ${shown(effectsPath)}`, 'the whole audit trail as NDJSON'],
+  ];
+  const cmdWidth = Math.max(...next.map(([c]) => c.length));
+  for (const [command, why] of next) out.write(`  ${command.padEnd(cmdWidth)}  # ${why}\n`);
+  return ok ? 0 : 1;
 }
