@@ -21,7 +21,13 @@ import {
   SESSION_META_SAVED,
   TURN_COMMIT_RECORDED,
 } from '../projections/session/events.js';
-import { QUEUED_WORK_CANCELLED, QUEUED_WORK_COMPLETED, QUEUED_WORK_ENQUEUED } from '../projections/session/queued-work.js';
+import {
+  QUEUED_WORK_CANCELLED,
+  QUEUED_WORK_CLAIM_ABANDONED,
+  QUEUED_WORK_CLAIMED,
+  QUEUED_WORK_COMPLETED,
+  QUEUED_WORK_ENQUEUED,
+} from '../projections/session/queued-work.js';
 import { Store } from '../stores/store.js';
 import type {
   HydratedSessionCheckpoint,
@@ -80,6 +86,9 @@ class SessionIndex {
   readonly extendedExpiries = new Set<number>();
   readonly collected = new Set<string>();
   readonly compactionArchives = new Set<string>();
+  /** Batch → the claim holding it (`claimId leaseToken`), and every claim id ever granted. */
+  readonly holders = new Map<string, string>();
+  readonly claimIds = new Set<string>();
   lease: LeaseState = { leaseToken: null, fencingToken: 0, pid: null, expiresAtMs: 0 };
   headRevision = 0;
   headCheckpointRef: string | null = null;
@@ -192,6 +201,15 @@ class SessionIndex {
       case QUEUED_WORK_CANCELLED:
         this.#finish(d.batchId as string);
         return;
+      case QUEUED_WORK_CLAIMED:
+        this.claimIds.add(d.claimId as string);
+        for (const id of d.batchIds as string[]) this.holders.set(id, `${d.claimId} ${d.leaseToken}`);
+        return;
+      case QUEUED_WORK_CLAIM_ABANDONED:
+        for (const id of d.batchIds as string[]) {
+          if (this.holders.get(id) === `${d.claimId} ${d.leaseToken}`) this.holders.delete(id);
+        }
+        return;
       case SESSION_META_SAVED:
         this.metaNames.add((d.meta as SessionMeta).sessionName);
         return;
@@ -230,8 +248,17 @@ class SessionIndex {
     }
   }
 
+  /** R6: the completion's claim holds exactly its listed batches. */
+  owns(claimId: string, leaseToken: string, batchIds: readonly string[]): boolean {
+    const holder = `${claimId} ${leaseToken}`;
+    const held = [...this.holders].filter(([, h]) => h === holder).map(([id]) => id);
+    const listed = new Set(batchIds);
+    return held.length === listed.size && held.every((id) => listed.has(id));
+  }
+
   #finish(batchId: string): void {
     this.finished.add(batchId);
+    this.holders.delete(batchId);
     const key = this.batches.get(batchId);
     if (key !== undefined && key !== null && this.liveByKey.get(key) === batchId) this.liveByKey.delete(key);
   }
@@ -241,6 +268,7 @@ class SessionIndex {
 type CommitPrediction =
   | { kind: 'replay'; result: unknown }
   | { kind: 'conflict'; actual: number }
+  | { kind: 'superseded'; claimId: string }
   | { kind: 'commit'; headRevision: number };
 
 function describe(error: unknown): string {
@@ -265,6 +293,7 @@ type Fact =
   | { op: 'renew'; id: string; expiresAtEpochMs: number }
   | { op: 'release'; id: string; fencingToken: number }
   | { op: 'enqueue'; id: string; batchId: string }
+  | { op: 'claimWork'; id: string; claimId: string }
   | { op: 'putBlob'; id: string; ref: string; sha: string }
   | { op: 'putCheckpoint'; id: string; checkpointRef: string; turnState: string }
   | { op: 'saveMeta'; id: string; sessionName: string }
@@ -305,6 +334,10 @@ function factOf(op: OpRecord): Fact | null {
       return { op: 'release', id, fencingToken: (op.args as SessionExecutionLeaseCompletion).fencingToken };
     case 'enqueue':
       return { op: 'enqueue', id, batchId: (op.result as { batchId: string }).batchId };
+    case 'claimWork': {
+      const r = op.result as { claimId: string } | null;
+      return r === null ? null : { op: 'claimWork', id, claimId: r.claimId };
+    }
     case 'putBlob':
       return { op: 'putBlob', id, ref: (op.result as { ref: string }).ref, sha: sha256Hex((op.args as BlobPutArgs).bytes) };
     case 'putCheckpoint':
@@ -513,6 +546,9 @@ class SessionVerifier implements ModuleVerifier {
           if (!index.releasedFencings.has(fact.fencingToken))
             lost(`release of fencing token ${fact.fencingToken} is not in the log`);
           return;
+        case 'claimWork':
+          if (!index.claimIds.has(fact.claimId)) lost(`claim ${fact.claimId} is not in the log`);
+          return;
         case 'enqueue':
           if (!index.batches.has(fact.batchId)) lost(`batch ${fact.batchId} was never enqueued`);
           else if (batchGone(fact.batchId)) lost(`batch ${fact.batchId} vanished`);
@@ -713,6 +749,10 @@ class SessionVerifier implements ModuleVerifier {
     if (commit.expectedHeadRevision !== null && commit.expectedHeadRevision !== index.headRevision) {
       return { kind: 'conflict', actual: index.headRevision };
     }
+    // R6: a claim that somebody re-claimed, completed or abandoned meanwhile no longer owns its batches.
+    for (const c of commit.completedQueueClaims) {
+      if (!index.owns(c.claimId, c.leaseToken, c.batchIds)) return { kind: 'superseded', claimId: c.claimId };
+    }
     return { kind: 'commit', headRevision: index.headRevision + 1 };
   }
 
@@ -752,6 +792,12 @@ class SessionVerifier implements ModuleVerifier {
         error.actual === prediction.actual
       ) {
         resolved('conflicted');
+      } else if (
+        prediction.kind === 'superseded' &&
+        isLashStoreError(error, 'QueuedWorkClaimSuperseded') &&
+        error.claimId === prediction.claimId
+      ) {
+        resolved('conflicted');
       } else bad(describe(error));
       return;
     }
@@ -765,7 +811,7 @@ class SessionVerifier implements ModuleVerifier {
       ctx.record(record);
       const fact = factOf(record);
       if (fact) db.facts.push(fact);
-    } else bad(`committed head revision ${result.headRevision} instead of conflicting`);
+    } else bad(`committed head revision ${result.headRevision} instead of refusing`);
   }
 
   async finalCheck(ctx: RecoveryContext): Promise<void> {

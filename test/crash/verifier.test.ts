@@ -243,6 +243,52 @@ describe('session verifier', () => {
     expect(resolutions.map((r) => [r.committedBeforeKill, r.outcome])).toEqual([[true, 'conflicted']]);
   });
 
+  test('an in-flight commit completing a claim: committed if the claim still holds, superseded once re-claimed (R6)', async () => {
+    for (const reclaimed of [false, true]) {
+      const dir = campaignDir();
+      const findings = new Collected();
+      const resolutions: InFlightResolution[] = [];
+      const verifier = await sessionWorkloadModule.openVerifier({ dir, findings });
+      const store = await Store.open(sessionDbPath(dir, 'alpha'));
+      await store.enqueueQueuedWork({
+        sessionId: 'alpha',
+        sourceKey: 'work',
+        deliveryPolicy: 'earliestSafeBoundary',
+        slotPolicy: 'exclusive',
+        payloads: [{ kind: 'agentFrameTask', frameId: 'main', task: 't', protocolTurnOptions: null }],
+      });
+      const claimUnder = async (id: string) => {
+        const owner = { ownerId: id, incarnationId: id, liveness: { kind: 'opaque' as const } };
+        const lease = await store.tryClaimSessionExecutionLease('alpha', owner, 60_000);
+        if (lease.kind !== 'acquired') throw new Error('lease busy');
+        const claim = await store.claimReadyQueuedWork('alpha', fenceOf(lease.lease), owner, 'idle', 1);
+        await store.releaseSessionExecutionLease(completionOf(lease.lease));
+        if (!claim) throw new Error('nothing claimed');
+        return claim;
+      };
+      const first = await claimUnder('first');
+      if (reclaimed) await claimUnder('second'); // a newer generation takes the batch over
+      await store.close();
+      const body: RuntimeCommit = {
+        ...commitBody('completes', 0),
+        completedQueueClaims: [
+          {
+            sessionId: 'alpha',
+            claimId: first.claimId,
+            leaseToken: first.leaseToken,
+            batchIds: first.batches.map((b) => b.batchId),
+          },
+        ],
+      };
+      await verifier.recover(
+        context(findings, [op({ id: 'completes', op: 'commit', args: stamped(body), status: 'begun' })], resolutions),
+      );
+      await verifier.close();
+      expect(findings.divergences).toEqual([]);
+      expect(resolutions.map((r) => r.outcome)).toEqual([reclaimed ? 'conflicted' : 'committed']);
+    }
+  });
+
   test('a lease held by a live process that is not a killed child is reported', async () => {
     const dir = campaignDir();
     const findings = new Collected();
