@@ -108,6 +108,9 @@ export function normalizeJson(value: unknown, argument: string, options: Normali
             const member = (v as Record<string, unknown>)[key];
             if (member === undefined) continue;
             if (!isWellFormedText(key)) throw invalidArgument(options.errorClass, path, expected);
+            // A `__proto__` member cannot round-trip through a plain object or msgpackr (which renames
+            // it), so it is refused rather than silently lost.
+            if (key === '__proto__') throw invalidArgument(options.errorClass, `${path}.__proto__`, expected);
             out[key] = walk(member, `${path}.${key}`);
           }
           return out;

@@ -4,10 +4,18 @@
  * and what was expected — before anything is read or written, so the stored state is unchanged.
  */
 import { describe, expect, it } from 'vitest';
-import { BlobArtifactDescriptor, fenceOf, LashStoreError, type RuntimeCommit, Store, StoreError } from '../../src/index.js';
+import {
+  BlobArtifactDescriptor,
+  fenceOf,
+  type JsonValue,
+  LashStoreError,
+  type RuntimeCommit,
+  Store,
+  StoreError,
+} from '../../src/index.js';
 import { ManualClock } from '../../src/testing.js';
 import { describeBackends } from '../support/backends.js';
-import { base, bytes, commitWith, E, fenced, lease, node, owner, wake, X } from '../support/fixtures.js';
+import { base, bytes, commitWith, E, fenced, lease, node, owner, rejectsWith, wake, X } from '../support/fixtures.js';
 
 /** An expected rejection: the code, and for `InvalidArgument` the argument path and expectation. */
 type Expected = { code: string; argument?: string; expected?: string };
@@ -448,5 +456,21 @@ describe('bad store options', () => {
       ['empty path', () => Store.open(''), invalid('path', 'a file path')],
     ];
     for (const [name, call, want] of cases) await expectTypedRejection(name, call, want);
+  });
+});
+
+describe('a __proto__ member in an opaque payload', () => {
+  it('is refused with InvalidArgument and stores nothing', async () => {
+    const store = await Store.memory();
+    try {
+      const before = (await store.readEvents()).length;
+      const model = JSON.parse('{"__proto__":{"x":1}}') as JsonValue;
+      const commit = { ...base('root'), config: { providerId: 'p', model } };
+      const error = await rejectsWith(store.commitRuntimeState(commit), 'InvalidArgument');
+      expect(error.argument).toBe('commit.config.model.__proto__');
+      expect((await store.readEvents()).length).toBe(before);
+    } finally {
+      await store.close();
+    }
   });
 });
