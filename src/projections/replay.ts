@@ -92,6 +92,24 @@ export function rebuildInPlace(db: Db, spec: ProjectionSpec, log: EventLog, cls:
   return replayInto(db, spec, log, snapshot?.seq ?? 0, Number.MAX_SAFE_INTEGER);
 }
 
+const emptyImages = new Map<string, Buffer>();
+
+/**
+ * A fresh in-memory database with a kind's schema. The schema is built once per process and kept as
+ * a serialized image, because running the DDL was most of the cost of every `verifyProjections`.
+ */
+function emptyScratch(ddlFolder: string): Db {
+  let image = emptyImages.get(ddlFolder);
+  if (!image) {
+    const db = new Database(':memory:');
+    for (const sql of ddlStatements(ddlFolder)) db.exec(sql);
+    image = db.serialize();
+    db.close();
+    emptyImages.set(ddlFolder, image);
+  }
+  return new Database(image);
+}
+
 /**
  * Derives the projections as of `upToSeq` into a new in-memory database (latest snapshot + log).
  * The caller closes it. Run inside a read transaction of the live connection for a consistent view.
@@ -104,9 +122,8 @@ export function deriveScratch(
   cls: AreaErrorClass,
   upToSeq: number,
 ): { scratch: Db; eventCount: number; fromSeq: number } {
-  const scratch = new Database(':memory:');
+  const scratch = emptyScratch(ddlFolder);
   try {
-    for (const sql of ddlStatements(ddlFolder)) scratch.exec(sql);
     const snapshot = loadLatestSnapshot(live, cls, log.maxInflatedBytes);
     const fromSeq = snapshot?.seq ?? 0;
     const run = scratch.transaction(() => {
