@@ -9,16 +9,16 @@
  * Exit status: 0 when every case ran (targets may still FAIL: they are reported, not enforced),
  * 1 when a case or fixture failed, 2 on bad usage.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type BenchCase, type CaseParams, SECTIONS } from './lib/case.js';
-import { BENCH_DIR, environment } from './lib/env.js';
+import { BENCH_DIR, environment, REPO_DIR } from './lib/env.js';
 import { type ChildResult, type ChildSpec, RESULT_MARKER } from './lib/protocol.js';
-import { evaluateTargets, type FixtureRecord, renderMarkdown, resultsTable, targetLine } from './lib/report.js';
+import { evaluateTargets, type FixtureRecord, renderMarkdown, resultsTable, shortDurability, targetLine } from './lib/report.js';
 import { type RunRecord, summarize } from './lib/stats.js';
 
 const CASES_DIR = join(BENCH_DIR, 'cases');
@@ -54,8 +54,11 @@ async function loadCases(): Promise<{ def: BenchCase; file: string }[]> {
 /** Runs one child and returns its result line (a crash or a timeout is a failed result). */
 function runChild(spec: ChildSpec): Promise<ChildResult> {
   return new Promise((resolve) => {
+    // A case at FULL sets the bench-only LASH_SQLITE_SYNCHRONOUS itself; no other case may inherit it.
+    const { LASH_SQLITE_SYNCHRONOUS: _inherited, ...env } = process.env;
     const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', CHILD, JSON.stringify(spec)], {
       cwd: BENCH_DIR,
+      env,
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let stdout = '';
@@ -74,6 +77,24 @@ function runChild(spec: ChildSpec): Promise<ChildResult> {
       resolve({ ok: false, error: `child exited with ${signal ?? code} and no result`, maxRssKiB: 0 });
     });
   });
+}
+
+/**
+ * Formats a written report with the repository's biome (its tables padded), so `npm test`'s lint
+ * stays clean on the committed RESULTS.md. Skipped, with a note, when biome is not installed.
+ */
+function formatMarkdown(file: string): void {
+  const biome = join(REPO_DIR, 'node_modules', '.bin', process.platform === 'win32' ? 'biome.cmd' : 'biome');
+  if (!existsSync(biome)) {
+    log(`bench: ${file} left unformatted (no biome in the root's node_modules)`);
+    return;
+  }
+  const r = spawnSync(biome, ['format', '--write', file], {
+    cwd: REPO_DIR,
+    encoding: 'utf8',
+    shell: process.platform === 'win32',
+  });
+  if (r.status !== 0) log(`bench: biome could not format ${file}: ${(r.stderr || r.stdout).trim().split('\n')[0]}`);
 }
 
 function removeDb(path: string): void {
@@ -105,7 +126,8 @@ async function main(): Promise<number> {
   if (!Number.isInteger(rounds) || rounds < 1) usage('--rounds must be a positive integer');
 
   const all = await loadCases();
-  let selected = all.filter((c) => !quick || c.def.params.quick !== undefined);
+  // The quick subset (`lash-store bench`) needs no peer: raw and ours cases that define quick parameters.
+  let selected = all.filter((c) => !quick || (c.def.params.quick !== undefined && c.def.section !== 'peer'));
   if (args.only !== undefined) {
     const wanted = new Set(args.only.split(',').map((s) => s.trim()));
     for (const name of wanted) if (!all.some((c) => c.def.name === name)) usage(`unknown case ${name}`);
@@ -181,6 +203,7 @@ async function main(): Promise<number> {
               ...(res.io ? { io: res.io } : {}),
               load1,
               notes: res.notes ?? {},
+              ...(res.failure !== undefined ? { failure: res.failure } : {}),
             }
           : {
               round,
@@ -196,9 +219,12 @@ async function main(): Promise<number> {
               error: res.error,
             };
         records.push(rec);
-        log(
-          `round ${round}/${rounds}  ${def.name.padEnd(22)} ${rec.ok ? `${Math.round(rec.rate).toLocaleString('en-US').padStart(10)} ${def.unit}  (${rec.ms.toFixed(0)} ms, RSS ${(rec.maxRssKiB / 1024).toFixed(0)} MiB)` : `FAILED: ${rec.error}`}`,
-        );
+        const outcome = !rec.ok
+          ? `FAILED: ${rec.error}`
+          : rec.failure !== undefined
+            ? `library fails: ${rec.failure.split('\n')[0]}`
+            : `${Math.round(rec.rate).toLocaleString('en-US').padStart(10)} ${def.unit}  (${rec.ms.toFixed(0)} ms, RSS ${(rec.maxRssKiB / 1024).toFixed(0)} MiB)`;
+        log(`round ${round}/${rounds}  ${def.name.padEnd(34)} ${outcome}`);
       }
     }
 
@@ -210,11 +236,13 @@ async function main(): Promise<number> {
     const markdown = renderMarkdown(report);
     const summaries = new Map(cases.map((c) => [c.name, summarize(c, records)]));
     const unitOf = (name: string) => cases.find((c) => c.name === name)?.unit ?? '';
+    const durabilityOf = (name: string) => shortDurability(cases.find((c) => c.name === name)?.durability ?? '');
     process.stdout.write(`\n${resultsTable(cases, summaries)}\n\n`);
-    for (const t of evaluateTargets(cases, records)) process.stdout.write(`${targetLine(t, unitOf)}\n`);
+    for (const t of evaluateTargets(cases, records)) process.stdout.write(`${targetLine(t, unitOf, durabilityOf)}\n`);
     const out = args.out ?? (quick || args.only !== undefined ? undefined : join(BENCH_DIR, 'RESULTS.md'));
     if (out) {
       writeFileSync(out, markdown);
+      formatMarkdown(out);
       log(`\nbench: wrote ${out}`);
     }
     if (args.json)

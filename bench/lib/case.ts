@@ -23,6 +23,12 @@ export interface Measurement {
   /** Write syscalls and bytes written (WAL, checkpoints) during the measured phase; Linux only. */
   io?: IoCounters;
   notes?: Notes;
+  /**
+   * Set when the library itself could not perform the workload (e.g. it throws on this driver
+   * version): that error is the case's result. It is reported in the table, not counted as a failed
+   * run of the suite; `ops` and `ms` are then 0 and no rate is computed.
+   */
+  failure?: string;
 }
 
 /** Counters of `/proc/self/io`: `syscw` (write-type syscalls) and `wchar` (bytes passed to them). */
@@ -42,13 +48,22 @@ function readIo(): IoCounters | null {
   }
 }
 
-/** A pass/fail line of the report, evaluated on medians over rounds. */
+/** What a target reads from each run of its case: the rate, the peak RSS (MiB) or a numeric note. */
+export type Metric = 'rate' | 'rssMiB' | { note: string };
+
+/**
+ * A pass/fail line of the report, evaluated on the median over rounds. With `anchor`, the value is
+ * the per-round ratio of this case's metric to the anchor's same metric in the same round (median of
+ * those ratios); without, the metric itself. It passes when the median is ≥ `min` and ≤ `max`
+ * (whichever are given).
+ */
 export interface Target {
   label: string;
-  /** `ratio`: the median per-round ratio to `anchor` must be ≥ `min`; `rate`: the median rate must be ≥ `min`. */
-  kind: 'ratio' | 'rate';
+  /** Default `rate`. */
+  metric?: Metric;
   anchor?: string;
-  min: number;
+  min?: number;
+  max?: number;
 }
 
 /** Where a measured run works. */
@@ -77,7 +92,10 @@ export interface BenchCase<P extends CaseParams = CaseParams> {
   unit: string;
   /** Parameters of a full run, and of `--quick` (a case without `quick` is skipped there). */
   params: { full: P; quick?: P };
-  /** The case whose rate of the same round this case's rate is divided by. */
+  /**
+   * The case whose rate of the same round this case's rate is divided by: the like-with-like
+   * comparison (a peer at the same durability, or the raw ceiling).
+   */
   anchor?: string;
   targets?: Target[];
   /**

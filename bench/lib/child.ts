@@ -24,6 +24,7 @@ async function main(): Promise<ChildResult> {
     cpuMs: m.cpuMs,
     ...(m.io ? { io: m.io } : {}),
     notes: m.notes ?? {},
+    ...(m.failure !== undefined ? { failure: m.failure } : {}),
     maxRssKiB: process.resourceUsage().maxRSS,
   };
 }

@@ -1,6 +1,6 @@
 /** The machine and the versions a run measured, for the report. */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, loadavg, release, totalmem, type } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -19,7 +19,22 @@ export interface Environment {
   node: string;
   library: { version: string; commit: string | null; dirty: boolean };
   betterSqlite3: { version: string; sqlite: string };
+  /** The peer libraries of `bench/package.json` as installed in `bench/node_modules/`. */
+  peers: { name: string; version: string }[];
   loadAverageAtStart: number;
+}
+
+/** Installed versions of the bench's own dependencies (the peers), read from their package.json. */
+export function peerVersions(): { name: string; version: string }[] {
+  const manifest = JSON.parse(readFileSync(join(BENCH_DIR, 'package.json'), 'utf8')) as {
+    dependencies?: Record<string, string>;
+  };
+  return Object.keys(manifest.dependencies ?? {})
+    .filter((name) => name !== 'lash-event-store')
+    .map((name) => {
+      const file = join(BENCH_DIR, 'node_modules', name, 'package.json');
+      return { name, version: existsSync(file) ? packageVersion(file) : 'not installed' };
+    });
 }
 
 function git(args: string[]): string | null {
@@ -65,6 +80,7 @@ export function environment(): Environment {
       dirty: status !== null && status !== '',
     },
     betterSqlite3: checkBetterSqlite3(),
+    peers: peerVersions(),
     loadAverageAtStart: loadavg()[0] ?? 0,
   };
 }

@@ -22,6 +22,8 @@ export type ChildResult =
       cpuMs?: number;
       io?: IoCounters;
       notes?: Record<string, number | string>;
+      /** The library could not perform the workload (see `Measurement.failure`). */
+      failure?: string;
       maxRssKiB: number;
     }
   | { ok: false; error: string; maxRssKiB: number };

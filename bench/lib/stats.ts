@@ -1,5 +1,5 @@
 /** Reductions over rounds: median with min–max, and per-round ratios against an anchor. */
-import type { BenchCase, IoCounters } from './case.js';
+import type { BenchCase, IoCounters, Metric } from './case.js';
 
 /** One measured run of one case in one round. */
 export interface RunRecord {
@@ -17,7 +17,23 @@ export interface RunRecord {
   /** 1-minute load average just before the child started. */
   load1: number;
   notes: Record<string, number | string>;
+  /** The run crashed or could not be measured (a suite failure). */
   error?: string;
+  /** The run worked, but the library failed the workload: its result (see `Measurement.failure`). */
+  failure?: string;
+}
+
+/** A run that produced a rate: it neither crashed nor had the library fail the workload. */
+export function measured(r: RunRecord): boolean {
+  return r.ok && r.failure === undefined;
+}
+
+/** The value `metric` reads from a measured run (NaN when a note is missing or not a number). */
+export function metricOf(r: RunRecord, metric: Metric = 'rate'): number {
+  if (metric === 'rate') return r.rate;
+  if (metric === 'rssMiB') return r.maxRssKiB / 1024;
+  const v = r.notes[metric.note];
+  return typeof v === 'number' ? v : Number.NaN;
 }
 
 export interface Spread {
@@ -48,22 +64,26 @@ export interface CaseSummary {
   /** Write syscalls per operation. */
   writesPerOp: Spread | null;
   failures: RunRecord[];
+  /** Runs where the library failed the workload (an expected, reported outcome). */
+  libraryFailures: RunRecord[];
 }
 
-/** Ratios of `name` to `anchor`, one per round where both succeeded. */
-export function roundRatios(records: RunRecord[], name: string, anchor: string): number[] {
+/** Ratios of `name`'s `metric` to `anchor`'s, one per round where both were measured. */
+export function roundRatios(records: RunRecord[], name: string, anchor: string, metric: Metric = 'rate'): number[] {
   const out: number[] = [];
   for (const r of records) {
-    if (r.caseName !== name || !r.ok) continue;
-    const a = records.find((x) => x.caseName === anchor && x.round === r.round && x.ok);
-    if (a && a.rate > 0) out.push(r.rate / a.rate);
+    if (r.caseName !== name || !measured(r)) continue;
+    const a = records.find((x) => x.caseName === anchor && x.round === r.round && measured(x));
+    if (!a) continue;
+    const ratio = metricOf(r, metric) / metricOf(a, metric);
+    if (Number.isFinite(ratio)) out.push(ratio);
   }
   return out;
 }
 
 export function summarize(c: BenchCase, records: RunRecord[]): CaseSummary {
   const mine = records.filter((r) => r.caseName === c.name);
-  const ok = mine.filter((r) => r.ok);
+  const ok = mine.filter(measured);
   return {
     name: c.name,
     rate: spread(ok.map((r) => r.rate)),
@@ -73,5 +93,6 @@ export function summarize(c: BenchCase, records: RunRecord[]): CaseSummary {
     kibPerOp: spread(ok.filter((r) => r.io && r.ops > 0).map((r) => (r.io as IoCounters).writtenBytes / 1024 / r.ops)),
     writesPerOp: spread(ok.filter((r) => r.io && r.ops > 0).map((r) => (r.io as IoCounters).writeCalls / r.ops)),
     failures: mine.filter((r) => !r.ok),
+    libraryFailures: mine.filter((r) => r.ok && r.failure !== undefined),
   };
 }
