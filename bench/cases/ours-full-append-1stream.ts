@@ -1,0 +1,24 @@
+import { defineCase } from '../lib/case.js';
+import { type ProcessAppendParams, processAppends, useSynchronous } from '../lib/process-append.js';
+
+export default defineCase<ProcessAppendParams>({
+  name: 'ours-full-append-1stream',
+  section: 'ours',
+  title:
+    'event append at synchronous=FULL: `appendEvent` on a file `SqliteProcessRegistry`, one event (~100 B payload) per call and transaction, round-robin over 1 registered process (stream); the sequence is assigned and checked in the transaction (no caller-supplied expected version)',
+  durability: 'WAL, synchronous=FULL (`LASH_SQLITE_SYNCHRONOUS=FULL`) — like emmett-sqlite',
+  unit: 'appends/s',
+  anchor: 'peer-emmett-append-1stream',
+  targets: [
+    {
+      label: 'event append ≥ 15× emmett-sqlite at equal durability (FULL), 1 stream',
+      anchor: 'peer-emmett-append-1stream',
+      min: 15,
+    },
+  ],
+  params: { full: { appends: 2_000, streams: 1 } },
+  async measure(ctx, p) {
+    useSynchronous('FULL');
+    return processAppends(ctx.dbPath, p);
+  },
+});
