@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { isLashStoreError } from '../errors.js';
+import { type BenchOptions, benchCommand } from './commands/bench.js';
 import { type CrashCampaignCliOptions, crashCampaignCommand } from './commands/crash-campaign.js';
 import { type EventsOptions, eventsCommand } from './commands/events.js';
 import { exportCommand } from './commands/export.js';
@@ -78,6 +79,11 @@ export async function main(argv: string[]): Promise<number> {
     .command('resolve-await <effect-db> <key-json> <resolution-json>')
     .description('resolve a durable keyed promise of an effect database (exit 1 when the key is unknown or revoked)')
     .action((db: string, key: string, resolution: string) => set(resolveAwaitCommand(db, key, resolution)));
+  program
+    .command('bench')
+    .description('run the quick benchmark subset (ours + raw SQLite, no peers) of bench/ and print its table')
+    .option('--rounds <n>', 'interleaved rounds (default 1)')
+    .action((options: BenchOptions) => set(benchCommand(options)));
   try {
     await program.parseAsync(argv, { from: 'user' });
     return status;
