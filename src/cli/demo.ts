@@ -172,10 +172,10 @@ export async function runDemo(dirArg: string | undefined, out: DemoOutput = proc
   const first = shown(sessionPaths[0] as string);
   out.write('next:\n');
   const next: Array<[string, string]> = [
-    [`lash-store inspect ${first}`, 'what the database holds: log, projections, head, leases'],
-    [`lash-store events ${first}`, 'the audit trail (--json for NDJSON, --follow to keep watching)'],
-    [`lash-store verify ${shown(processesPath)}`, 're-derive the projections from the log and compare'],
-    [`lash-store export ${shown(effectsPath)}`, 'the whole audit trail as NDJSON'],
+    [`npx lash-store inspect ${first}`, 'what the database holds: log, projections, head, leases'],
+    [`npx lash-store events ${first}`, 'the audit trail (--json for NDJSON, --follow to keep watching)'],
+    [`npx lash-store verify ${shown(processesPath)}`, 're-derive the projections from the log and compare'],
+    [`npx lash-store export ${shown(effectsPath)}`, 'the whole audit trail as NDJSON'],
   ];
   const cmdWidth = Math.max(...next.map(([c]) => c.length));
   for (const [command, why] of next) out.write(`  ${command.padEnd(cmdWidth)}  # ${why}\n`);
