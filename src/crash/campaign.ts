@@ -54,6 +54,8 @@ export interface CrashCampaignOptions {
   faultPoints?: readonly FaultPoint[];
   /** Called after every round's recovery. */
   onRound?: (progress: CampaignProgress) => void;
+  /** Called with every finding (`LOST: …` / `DIVERGENCE: …`) as soon as it is made. */
+  onFinding?: (message: string) => void;
   /** How to start children (default: `defaultChildLauncher()`). */
   launcher?: ChildLauncher;
 }
@@ -117,6 +119,8 @@ const FAULT_AFTER_MAX: Record<FaultPoint, number> = {
 };
 
 class CampaignFindings implements Findings {
+  constructor(private readonly onFinding?: (message: string) => void) {}
+
   lostCount = 0;
   divergenceCount = 0;
   readonly messages: string[] = [];
@@ -137,6 +141,7 @@ class CampaignFindings implements Findings {
   }
 
   #keep(message: string): void {
+    this.onFinding?.(message);
     if (this.messages.length < MAX_MESSAGES) this.messages.push(message);
   }
 }
@@ -209,7 +214,7 @@ export async function runCrashCampaign(options: CrashCampaignOptions): Promise<C
   const launcher = options.launcher ?? defaultChildLauncher();
   const hostId = hostname();
   const identity = localProcessIdentity('crash-campaign', `campaign:${process.pid}`, hostId);
-  const findings = new CampaignFindings();
+  const findings = new CampaignFindings(options.onFinding);
   const rng = new Prng(`campaign:${options.seed}`);
   const faultPoints = Object.fromEntries(
     FAULT_POINTS.map((p) => [p, { armed: 0, fired: 0 }]),

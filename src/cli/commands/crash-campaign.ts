@@ -55,6 +55,7 @@ export async function crashCampaignCommand(options: CrashCampaignCliOptions): Pr
       if (progress) process.stderr.write(`\r${line}`);
       else if (p.round % 10 === 9) process.stderr.write(`${line}\n`);
     },
+    onFinding: (message) => process.stderr.write(`${progress ? '\n' : ''}${message}\n`),
   });
   if (progress) process.stderr.write('\n');
   if (temporary && report.ok) rmSync(dir, { recursive: true, force: true });
