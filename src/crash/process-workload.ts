@@ -282,7 +282,8 @@ class ProcessIndex {
   /** `processId idempotencyKey` → sequence, and payload op → sequence. */
   readonly keyed = new Map<string, number>();
   readonly byOp = new Map<string, number>();
-  readonly terminal = new Set<string>();
+  /** Process → the operation whose output its terminal event carries. */
+  readonly terminal = new Map<string, string | null>();
   readonly leaseTokens = new Set<string>();
   readonly released = new Set<string>();
   readonly extended = new Set<string>();
@@ -301,11 +302,16 @@ class ProcessIndex {
           return;
         case PROCESS_EVENT_APPENDED: {
           const processId = d.processId as string;
-          const e = d.event as { sequence: number; payload: { op?: unknown } | null; semantics: { terminal: unknown } };
+          const e = d.event as {
+            sequence: number;
+            payload: { op?: unknown; awaitOutput?: { value?: { op?: unknown } } } | null;
+            semantics: { terminal: unknown };
+          };
           if (typeof d.idempotencyKey === 'string') this.keyed.set(`${processId} ${d.idempotencyKey}`, e.sequence);
           if (e.payload && typeof e.payload.op === 'string') this.byOp.set(e.payload.op, e.sequence);
           if (e.semantics.terminal !== null) {
-            this.terminal.add(processId);
+            const by = e.payload?.awaitOutput?.value?.op;
+            this.terminal.set(processId, typeof by === 'string' ? by : null);
             this.#checkLeasedCompletion(events, i, lookup);
           }
           return;
@@ -418,7 +424,9 @@ class ProcessHooks implements SingleDbHooks<SqliteProcessRegistry> {
       case 'complete': {
         const { lease, output: out } = op.args as { lease: ProcessLease; output: ProcessAwaitOutput };
         const record = await registry.getProcess(lease.processId);
+        const by = out.kind === 'success' ? (out.value as { op?: unknown } | null)?.op : undefined;
         if (record?.status.kind !== 'completed') lost('the process is not completed');
+        else if (this.index.terminal.get(lease.processId) !== by) lost('its terminal event is another completion');
         // A replay needs no live lease and returns the record.
         else if ((await registry.completeProcessWithLease(lease, out)).status.kind !== 'completed')
           lost('the completion does not replay');
@@ -484,11 +492,22 @@ class ProcessHooks implements SingleDbHooks<SqliteProcessRegistry> {
       }
       case 'complete': {
         const { lease, output: out } = op.args as { lease: ProcessLease; output: ProcessAwaitOutput };
-        const before = index.terminal.has(lease.processId);
-        if (before) {
+        const terminalBy = index.terminal.get(lease.processId);
+        if (terminalBy === op.id) {
           const record = await registry.completeProcessWithLease(lease, out);
           if (record.status.kind !== 'completed') bad('the replay did not return the completed record');
           return { committedBeforeKill: true, outcome: 'replayed', result: { status: record.status.kind } };
+        }
+        if (terminalBy !== undefined) {
+          // Somebody else (a sibling that reclaimed the lease) completed it with another output: the
+          // same terminal key with another payload is ReplayKeyConflict (30 §3.4).
+          try {
+            await registry.completeProcessWithLease(lease, out);
+            bad('completing a process another output had completed did not conflict');
+          } catch (error) {
+            if (!isLashStoreError(error, 'ReplayKeyConflict')) throw error;
+          }
+          return { committedBeforeKill: false, outcome: 'conflicted' };
         }
         // Not committed: the killed child still holds the lease; take it over at once, then complete.
         const current = await registry.getProcessLease(lease.processId);

@@ -404,6 +404,12 @@ function stampOnlyCommit(stamp: RuntimeTurnCommitStamp): RuntimeCommit {
 class SessionDb {
   readonly index: SessionIndex;
   readonly facts: Fact[] = [];
+  /**
+   * What the campaign's own writes during the current recovery changed, on top of the index (which
+   * only learns of them at the next ingest): the head after retried commits, a retried release of
+   * the held lease, batches retried commits completed.
+   */
+  recovery = { head: 0, headCheckpointRef: null as string | null, leaseReleased: false, consumed: new Set<string>() };
 
   constructor(
     readonly sessionId: string,
@@ -469,10 +475,25 @@ class SessionVerifier implements ModuleVerifier {
           db.facts.push(fact);
         } else if (op.status === 'failed') this.#checkFailed(db, op);
       }
+      db.recovery = {
+        head: db.index.headRevision,
+        headCheckpointRef: db.index.headCheckpointRef,
+        leaseReleased: false,
+        consumed: new Set(),
+      };
       const inFlight = ops.filter((op) => op.status === 'begun');
       for (const op of inFlight) if (op.op !== 'commit') await this.#retry(ctx, store, db, op);
-      const lease = await this.#recoverLease(ctx, store, db);
-      for (const op of inFlight) if (op.op === 'commit' && lease) await this.#retryCommit(ctx, store, db, op, lease);
+      let lease = await this.#recoverLease(ctx, store, db);
+      for (const op of inFlight) {
+        if (op.op !== 'commit' || !lease) continue;
+        await this.#retryCommit(ctx, store, db, op, lease);
+        // A retry that releases (as the original would have) frees the lease: take it again for the next one.
+        if ((op.args as RuntimeCommit).releaseSessionExecutionLease) {
+          const again = await store.tryClaimSessionExecutionLease(db.sessionId, ctx.identity, CRASH_LEASE_TTL_MS);
+          lease = again.kind === 'acquired' ? again.lease : null;
+          if (!lease) this.findings.divergence(`${db.watch.name}: the campaign could not take the lease again after a retry`);
+        }
+      }
       if (lease) await store.releaseSessionExecutionLease(completionOf(lease));
       await this.#checkHead(store, db);
       ctx.findings.count('recoveries.databases');
@@ -485,7 +506,7 @@ class SessionVerifier implements ModuleVerifier {
 
   /** §9.2 (2): the head's checkpoint and every snapshot it names are present. */
   async #checkHead(store: Store, db: SessionDb): Promise<void> {
-    const ref = db.index.headCheckpointRef;
+    const ref = db.recovery.headCheckpointRef;
     if (ref === null) return;
     try {
       if ((await store.getCheckpoint(ref)) === null)
@@ -666,6 +687,9 @@ class SessionVerifier implements ModuleVerifier {
         case 'release': {
           const completion = op.args as SessionExecutionLeaseCompletion;
           const before = index.releasedFencings.has(completion.fencingToken);
+          if (index.lease.leaseToken === completion.leaseToken && index.lease.fencingToken === completion.fencingToken) {
+            db.recovery.leaseReleased = true;
+          }
           await store.releaseSessionExecutionLease(completion);
           resolved(before, before ? 'idempotent' : 'committed');
           return;
@@ -716,7 +740,7 @@ class SessionVerifier implements ModuleVerifier {
     const name = db.watch.name;
     const probe = await store.tryClaimSessionExecutionLease(db.sessionId, ctx.identity, CRASH_LEASE_TTL_MS);
     if (probe.kind === 'acquired') {
-      if (db.index.lease.leaseToken !== null && db.index.lease.expiresAtMs > Date.now()) {
+      if (db.index.lease.leaseToken !== null && db.index.lease.expiresAtMs > Date.now() && !db.recovery.leaseReleased) {
         this.findings.divergence(`${name}: claimed a lease the log says is still held (fencing ${db.index.lease.fencingToken})`);
       }
       return probe.lease;
@@ -742,18 +766,19 @@ class SessionVerifier implements ModuleVerifier {
   }
 
   #predictCommit(db: SessionDb, op: OpRecord, commit: RuntimeCommit): CommitPrediction {
-    const { index } = db;
+    const { index, recovery } = db;
     const recorded = commit.turnCommit ? index.turns.get(commit.turnCommit.turnId) : undefined;
     if (recorded) return { kind: 'replay', result: recorded.result };
-    if (index.commitsByOp.has(op.id)) return { kind: 'conflict', actual: index.headRevision };
-    if (commit.expectedHeadRevision !== null && commit.expectedHeadRevision !== index.headRevision) {
-      return { kind: 'conflict', actual: index.headRevision };
+    if (index.commitsByOp.has(op.id)) return { kind: 'conflict', actual: recovery.head };
+    if (commit.expectedHeadRevision !== null && commit.expectedHeadRevision !== recovery.head) {
+      return { kind: 'conflict', actual: recovery.head };
     }
     // R6: a claim that somebody re-claimed, completed or abandoned meanwhile no longer owns its batches.
     for (const c of commit.completedQueueClaims) {
-      if (!index.owns(c.claimId, c.leaseToken, c.batchIds)) return { kind: 'superseded', claimId: c.claimId };
+      const consumed = c.batchIds.some((id) => recovery.consumed.has(id));
+      if (consumed || !index.owns(c.claimId, c.leaseToken, c.batchIds)) return { kind: 'superseded', claimId: c.claimId };
     }
-    return { kind: 'commit', headRevision: index.headRevision + 1 };
+    return { kind: 'commit', headRevision: recovery.head + 1 };
   }
 
   /**
@@ -807,6 +832,9 @@ class SessionVerifier implements ModuleVerifier {
     } else if (prediction.kind === 'commit') {
       if (result.headRevision === prediction.headRevision) resolved('committed');
       else bad(`committed head revision ${result.headRevision}, expected ${prediction.headRevision}`);
+      db.recovery.head = result.headRevision;
+      db.recovery.headCheckpointRef = result.checkpointRef;
+      for (const c of commit.completedQueueClaims) for (const id of c.batchIds) db.recovery.consumed.add(id);
       const record: OpRecord = { ...op, id: `${op.id}/retry`, args: retry, status: 'acked', result, byParent: true };
       ctx.record(record);
       const fact = factOf(record);

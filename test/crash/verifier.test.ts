@@ -13,6 +13,7 @@ import { DatabaseWatch, type LogHandle } from '../../src/crash/history.js';
 import type { Findings, InFlightResolution, OpRecord, RecoveryContext } from '../../src/crash/module.js';
 import { sessionWorkloadModule } from '../../src/crash/modules.js';
 import { Prng } from '../../src/crash/prng.js';
+import { crashRegistration, processWorkloadModule } from '../../src/crash/process-workload.js';
 import { fromWire, MessageReader, toWire } from '../../src/crash/protocol.js';
 import { sessionDbPath } from '../../src/crash/session-shared.js';
 import {
@@ -20,6 +21,7 @@ import {
   fenceOf,
   localProcessIdentity,
   type RuntimeCommit,
+  SqliteProcessRegistry,
   Store,
   type StoredEvent,
   turnCommitHash,
@@ -98,6 +100,12 @@ function commitBody(opId: string, expectedHeadRevision: number): RuntimeCommit {
     interruptedTurnInputTurnId: null,
     committedAttachmentIds: [],
   };
+}
+
+/** A release marker: the verifier retries with a completion of its own lease when the original had one. */
+function completionOfPlaceholder(): RuntimeCommit['releaseSessionExecutionLease'] {
+  const owner = { ownerId: 'child', incarnationId: 'child', liveness: { kind: 'opaque' as const } };
+  return { sessionId: 'alpha', owner, leaseToken: 'child-token', fencingToken: 1 };
 }
 
 function stamped(body: RuntimeCommit): RuntimeCommit {
@@ -289,6 +297,50 @@ describe('session verifier', () => {
     }
   });
 
+  test('two in-flight commits on one session: the first retry commits, the second conflicts on the head it moved', async () => {
+    const dir = campaignDir();
+    const findings = new Collected();
+    const resolutions: InFlightResolution[] = [];
+    const verifier = await sessionWorkloadModule.openVerifier({ dir, findings });
+    const first = stamped({ ...commitBody('first', 0), releaseSessionExecutionLease: completionOfPlaceholder() });
+    const second = stamped(commitBody('second', 0));
+    await verifier.recover(
+      context(
+        findings,
+        [
+          op({ id: 'first', op: 'commit', args: first, status: 'begun' }),
+          op({ id: 'second', op: 'commit', args: second, status: 'begun' }),
+        ],
+        resolutions,
+      ),
+    );
+    await verifier.recover(context(findings, [])); // the next round ingests the retries' events
+    await verifier.close();
+    expect(findings.divergences).toEqual([]);
+    expect(resolutions.map((r) => [r.op.id, r.outcome])).toEqual([
+      ['first', 'committed'],
+      ['second', 'conflicted'],
+    ]);
+  });
+
+  test('an in-flight release of the held lease is retried, and the campaign then claims the free lease', async () => {
+    const dir = campaignDir();
+    const findings = new Collected();
+    const resolutions: InFlightResolution[] = [];
+    const verifier = await sessionWorkloadModule.openVerifier({ dir, findings });
+    const store = await Store.open(sessionDbPath(dir, 'alpha'));
+    const owner = { ownerId: 'child', incarnationId: 'child', liveness: { kind: 'opaque' as const } };
+    const claim = await store.tryClaimSessionExecutionLease('alpha', owner, 60_000);
+    await store.close();
+    if (claim.kind !== 'acquired') throw new Error('busy');
+    await verifier.recover(
+      context(findings, [op({ id: 'rel', op: 'release', args: completionOf(claim.lease), status: 'begun' })], resolutions),
+    );
+    await verifier.close();
+    expect(findings.divergences).toEqual([]);
+    expect(resolutions.map((r) => [r.committedBeforeKill, r.outcome])).toEqual([[false, 'committed']]);
+  });
+
   test('a lease held by a live process that is not a killed child is reported', async () => {
     const dir = campaignDir();
     const findings = new Collected();
@@ -300,6 +352,58 @@ describe('session verifier', () => {
     await verifier.recover(context(findings, []));
     await verifier.close();
     expect(findings.divergences.some((d) => d.includes('lease held by stranger, which is not a killed child'))).toBe(true);
+  });
+});
+
+describe('process registry verifier', () => {
+  test('an in-flight leased completion: replays if it was written, conflicts if another output completed the process', async () => {
+    const dir = campaignDir();
+    const findings = new Collected();
+    const resolutions: InFlightResolution[] = [];
+    const verifier = await processWorkloadModule.openVerifier({ dir, findings });
+    const registry = await SqliteProcessRegistry.open(join(dir, 'process', 'registry.db'));
+    const owner = (id: string) => ({ ownerId: id, incarnationId: id, liveness: { kind: 'opaque' as const } });
+    const success = (op: string) => ({ kind: 'success' as const, value: { op }, control: null });
+    await registry.registerProcess(crashRegistration('p-own'));
+    await registry.registerProcess(crashRegistration('p-taken'));
+    // p-own: the child's completion was written before the kill.
+    const own = await registry.claimProcessLease('p-own', owner('child'), 60_000);
+    if (own.kind !== 'acquired') throw new Error('busy');
+    await registry.completeProcessWithLease(own.lease, success('done'));
+    // p-taken: the child's lease expired, a sibling claimed the process and completed it itself.
+    const stale = await registry.claimProcessLease('p-taken', owner('child'), 1);
+    if (stale.kind !== 'acquired') throw new Error('busy');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const sibling = await registry.claimProcessLease('p-taken', owner('sibling'), 60_000);
+    if (sibling.kind !== 'acquired') throw new Error('busy');
+    await registry.completeProcessWithLease(sibling.lease, success('sibling-op'));
+    await registry.close();
+    const ops = [
+      op({
+        id: 'done',
+        module: 'process',
+        db: 'registry',
+        op: 'complete',
+        args: { lease: own.lease, output: success('done') },
+        status: 'begun',
+      }),
+      op({
+        id: 'late',
+        module: 'process',
+        db: 'registry',
+        op: 'complete',
+        args: { lease: stale.lease, output: success('late') },
+        status: 'begun',
+      }),
+    ];
+    await verifier.recover(context(findings, ops, resolutions));
+    await verifier.close();
+    expect(findings.divergences).toEqual([]);
+    expect(findings.lostMessages).toEqual([]);
+    expect(resolutions.map((r) => [r.op.id, r.committedBeforeKill, r.outcome])).toEqual([
+      ['done', true, 'replayed'],
+      ['late', false, 'conflicted'],
+    ]);
   });
 });
 
