@@ -12,6 +12,10 @@ function damaged(path: string, detail: string): number {
   return 1;
 }
 
+/**
+ * Checks the file's storage (SQLite pages, blob hashes), then replays the log and compares the
+ * projections; damage is one line naming the file and what to do. Returns the exit status.
+ */
 export async function verifyCommand(path: string): Promise<number> {
   let opened: { handle: EventLogHandle; label: string } | undefined;
   try {
