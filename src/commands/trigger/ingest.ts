@@ -15,9 +15,9 @@ import {
 import { decodeScan, toReservations } from '../../projections/trigger/queries.js';
 import { decodeOccurrence, MalformedRow } from '../../projections/trigger/records.js';
 import type { TriggerReads } from '../../projections/trigger/tables.js';
-import { deterministicDeliveryProcessId } from '../../triggers/identity.js';
+import { deterministicDeliveryProcessId, triggerOwnerNamespace } from '../../triggers/identity.js';
 import type { NormalizedRequest } from '../../triggers/normalize.js';
-import type { TriggerIngressResult, TriggerOccurrenceRecord } from '../../types/trigger.js';
+import type { TriggerDeliveryReservation, TriggerIngressResult, TriggerOccurrenceRecord } from '../../types/trigger.js';
 
 /** What ingest needs besides the transaction. */
 export interface IngestInput {
@@ -45,11 +45,18 @@ export function ingestTx(reads: TriggerReads, tx: CommandTx, input: IngestInput)
       if (error instanceof MalformedRow) throw error.corrupt();
       throw error;
     }
-    return {
-      occurrence,
-      reservations: toReservations(reads.deliveriesByOccurrence(existing.occurrence_id)),
-      skippedMalformedRows: 0,
-    };
+    // A replay returns the reservations in the order the first ingest made them (owner scope, then
+    // subscription key), so a retried call sees exactly the stored result.
+    const key = (r: TriggerDeliveryReservation): [string, string] => [
+      triggerOwnerNamespace(r.subscription.ownerScope),
+      r.subscription.subscriptionKey,
+    ];
+    const reservations = toReservations(reads.deliveriesByOccurrence(existing.occurrence_id)).sort((a, b) => {
+      const [ao, ak] = key(a);
+      const [bo, bk] = key(b);
+      return ao < bo ? -1 : ao > bo ? 1 : ak < bk ? -1 : ak > bk ? 1 : 0;
+    });
+    return { occurrence, reservations, skippedMalformedRows: 0 };
   }
   const occurrence: TriggerOccurrenceRecord = {
     occurrenceId: input.occurrenceId,
