@@ -9,14 +9,14 @@
  * Exit status: 0 when every case ran (targets may still FAIL: they are reported, not enforced),
  * 1 when a case or fixture failed, 2 on bad usage.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type BenchCase, type CaseParams, SECTIONS } from './lib/case.js';
-import { BENCH_DIR, environment, REPO_DIR } from './lib/env.js';
+import { BENCH_DIR, environment } from './lib/env.js';
 import { type ChildResult, type ChildSpec, RESULT_MARKER } from './lib/protocol.js';
 import { evaluateTargets, type FixtureRecord, renderMarkdown, resultsTable, shortDurability, targetLine } from './lib/report.js';
 import { type RunRecord, summarize } from './lib/stats.js';
@@ -77,24 +77,6 @@ function runChild(spec: ChildSpec): Promise<ChildResult> {
       resolve({ ok: false, error: `child exited with ${signal ?? code} and no result`, maxRssKiB: 0 });
     });
   });
-}
-
-/**
- * Formats a written report with the repository's biome (its tables padded), so `npm test`'s lint
- * stays clean on the committed RESULTS.md. Skipped, with a note, when biome is not installed.
- */
-function formatMarkdown(file: string): void {
-  const biome = join(REPO_DIR, 'node_modules', '.bin', process.platform === 'win32' ? 'biome.cmd' : 'biome');
-  if (!existsSync(biome)) {
-    log(`bench: ${file} left unformatted (no biome in the root's node_modules)`);
-    return;
-  }
-  const r = spawnSync(biome, ['format', '--write', file], {
-    cwd: REPO_DIR,
-    encoding: 'utf8',
-    shell: process.platform === 'win32',
-  });
-  if (r.status !== 0) log(`bench: biome could not format ${file}: ${(r.stderr || r.stdout).trim().split('\n')[0]}`);
 }
 
 function removeDb(path: string): void {
@@ -242,7 +224,6 @@ async function main(): Promise<number> {
     const out = args.out ?? (quick || args.only !== undefined ? undefined : join(BENCH_DIR, 'RESULTS.md'));
     if (out) {
       writeFileSync(out, markdown);
-      formatMarkdown(out);
       log(`\nbench: wrote ${out}`);
     }
     if (args.json)
