@@ -1,10 +1,17 @@
 /**
  * Output for people: aligned tables, human sizes and durations, colour only on a TTY and never when
- * `NO_COLOR` is set (picocolors checks both).
+ * `NO_COLOR` is set.
  */
 import pc from 'picocolors';
 
-export const color = pc;
+// picocolors also turns colour on whenever `CI` is set, which would put escape codes into piped
+// output; the rule here is: NO_COLOR wins, FORCE_COLOR forces, otherwise only a terminal gets colour.
+const colourOn =
+  !('NO_COLOR' in process.env) &&
+  ('FORCE_COLOR' in process.env || (process.stdout.isTTY === true && process.env.TERM !== 'dumb'));
+
+/** Colour functions that are no-ops unless colour is on. */
+export const color = pc.createColors(colourOn);
 
 /** `1.2 KiB`, `3.4 MiB`, … */
 export function humanBytes(n: number): string {
