@@ -3,10 +3,10 @@
  * database, owns the signing secret and the host-wide state (owner id, lease-token counter, replay
  * mode), hands out scoped controllers and is itself an await-event resolver.
  */
+
 import { randomBytes } from 'node:crypto';
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
-import type { Observable } from 'rxjs';
 import { type Clock, systemClock } from '../clock.js';
 import { DEFAULT_MAX_INFLATED_BLOB_BYTES } from '../codec.js';
 import { ScopedRuntimeEffectController } from '../effects/controller.js';
@@ -15,14 +15,6 @@ import { acquireNotifier } from '../effects/notifier.js';
 import { reduceScope, scopeId, scopeKey } from '../effects/scope.js';
 import { corruptData, EffectHostError, invalidArgument, toAreaError } from '../errors.js';
 import { EventSourcedDatabase } from '../events/database.js';
-import type {
-  CompactOptions,
-  CompactReport,
-  EventsObservableOptions,
-  ReadEventsOptions,
-  StoredEvent,
-  VerifyReport,
-} from '../events/types.js';
 import { checkLeaseTimings, LeaseTimings } from '../leases/timings.js';
 import { normalizeCount } from '../numbers.js';
 import { effectProjections } from '../projections/effect/spec.js';
@@ -41,6 +33,7 @@ import type {
   ResolveOutcome,
   ScopedEffectController,
 } from '../types/effect.js';
+import { EventLogFacade } from './event-log-facade.js';
 
 /** The effect database kind. */
 export const EFFECT_KIND: KindInfo = {
@@ -102,11 +95,17 @@ function loadSecret(db: Db): Uint8Array {
 }
 
 /** The effect replay journal, await-event keyed promises and turn-control substrate of one host. */
-export class SqliteEffectHost implements EffectHost, AwaitEventResolver {
+export class SqliteEffectHost extends EventLogFacade implements EffectHost, AwaitEventResolver {
   readonly #core: EffectHostCore;
   readonly #engine: EventSourcedDatabase;
 
+  /** The engine behind the inherited event-log API. */
+  protected eventLogEngine(): EventSourcedDatabase {
+    return this.#engine;
+  }
+
   private constructor(core: EffectHostCore) {
+    super();
     this.#core = core;
     this.#engine = core.engine;
     cores.set(this, core);
@@ -251,34 +250,6 @@ export class SqliteEffectHost implements EffectHost, AwaitEventResolver {
     } catch (error) {
       throw toAreaError(EffectHostError, error);
     }
-  }
-
-  // ---------------------------------------------------------------- event log
-
-  /** Committed events after `afterSeq` (default 0), optionally of one stream. */
-  async readEvents(options?: ReadEventsOptions): Promise<StoredEvent[]> {
-    return this.#engine.op(() => this.#engine.readEvents(options));
-  }
-
-  /** Every committed event after `afterSeq`, then live; completes when the host closes. */
-  events$(options?: EventsObservableOptions): Observable<StoredEvent> {
-    this.#engine.assertOpen();
-    return this.#engine.events$(options);
-  }
-
-  /** Drops and re-derives every projection (the signing secret is kept). */
-  async rebuildProjections(): Promise<{ eventCount: number }> {
-    return this.#engine.op(() => this.#engine.rebuildProjections());
-  }
-
-  /** Re-derives the projections into a scratch database and reports every difference. */
-  async verifyProjections(): Promise<VerifyReport> {
-    return this.#engine.op(() => this.#engine.verifyProjections());
-  }
-
-  /** Snapshots projections as of `throughSeq`, optionally archives the events, then deletes them. */
-  async compactEventLog(options: CompactOptions): Promise<CompactReport> {
-    return this.#engine.op(() => this.#engine.compactEventLog(options));
   }
 }
 

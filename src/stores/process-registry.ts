@@ -5,6 +5,7 @@
  * sequence it bumped are notified. The live surface (`watchProcess`, `changes$`, `awaitTerminal`,
  * `awaitEvent`) re-reads the registry on notifications and on `PRAGMA data_version` changes.
  */
+
 import { randomBytes } from 'node:crypto';
 import { Observable } from 'rxjs';
 import { type Clock, sleepOn, systemClock } from '../clock.js';
@@ -55,14 +56,6 @@ import { prepareRegistration, sessionScopeId } from '../commands/process/registr
 import { ackWakeTx } from '../commands/process/wakes.js';
 import { closedError, invalidArgument, ProcessRegistryError, toAreaError } from '../errors.js';
 import { type CommandTx, EventSourcedDatabase } from '../events/database.js';
-import type {
-  CompactOptions,
-  CompactReport,
-  EventsObservableOptions,
-  ReadEventsOptions,
-  StoredEvent,
-  VerifyReport,
-} from '../events/types.js';
 import { canonicalJson } from '../json.js';
 import { defaultLivenessProbe } from '../leases/liveness.js';
 import { ProcessNotifier } from '../notify/process-notifier.js';
@@ -102,6 +95,7 @@ import type {
   ProcessStarted,
   WaitState,
 } from '../types/process.js';
+import { EventLogFacade } from './event-log-facade.js';
 import { deleteSessionFiles, processRuntimeSessionIds } from './session-store-factory.js';
 
 /** The process registry database kind. */
@@ -141,8 +135,13 @@ function nonce(): string {
 }
 
 /** The process registry: processes, their event logs, grants, leases, wakes, the change feed and awaiting. */
-export class SqliteProcessRegistry {
+export class SqliteProcessRegistry extends EventLogFacade {
   readonly #engine: EventSourcedDatabase;
+
+  /** The engine behind the inherited event-log API. */
+  protected eventLogEngine(): EventSourcedDatabase {
+    return this.#engine;
+  }
   readonly #reads: ProcessReads;
   readonly #ctx: ProcessContext;
   readonly #notifier = new ProcessNotifier();
@@ -150,6 +149,7 @@ export class SqliteProcessRegistry {
   readonly #options: ResolvedOptions;
 
   private constructor(db: Db, options: ResolvedOptions, tier: DurabilityTier) {
+    super();
     this.#options = options;
     this.#tier = tier;
     this.#engine = new EventSourcedDatabase(db, PROCESS_REGISTRY_KIND, processProjections, {
@@ -749,33 +749,5 @@ export class SqliteProcessRegistry {
       );
       return () => stop.abort();
     });
-  }
-
-  // ---------------------------------------------------------------- event log
-
-  /** Committed database events after `afterSeq` (default 0), optionally of one stream. */
-  async readEvents(options?: ReadEventsOptions): Promise<StoredEvent[]> {
-    return this.#engine.op(() => this.#engine.readEvents(options));
-  }
-
-  /** Every committed database event after `afterSeq`, then live; completes when the registry closes. */
-  events$(options?: EventsObservableOptions): Observable<StoredEvent> {
-    this.#engine.assertOpen();
-    return this.#engine.events$(options);
-  }
-
-  /** Drops and re-derives every projection from the latest snapshot and the log. */
-  async rebuildProjections(): Promise<{ eventCount: number }> {
-    return this.#engine.op(() => this.#engine.rebuildProjections());
-  }
-
-  /** Re-derives the projections into a scratch database and reports every difference. */
-  async verifyProjections(): Promise<VerifyReport> {
-    return this.#engine.op(() => this.#engine.verifyProjections());
-  }
-
-  /** Snapshots projections as of `throughSeq`, optionally archives the events, then deletes them. */
-  async compactEventLog(options: CompactOptions): Promise<CompactReport> {
-    return this.#engine.op(() => this.#engine.compactEventLog(options));
   }
 }

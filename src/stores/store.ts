@@ -3,8 +3,8 @@
  * input, reads the clock and draws its random values, then runs one synchronous command or read on
  * the engine. Methods are `async` so that a PostgreSQL backend can implement the same interface.
  */
+
 import { randomBytes, randomInt } from 'node:crypto';
-import type { Observable } from 'rxjs';
 import { messageOf, registryUnavailable } from '../attachments/errors.js';
 import { BlobStore } from '../blobs/blob-store.js';
 import { BlobArtifactDescriptor } from '../blobs/descriptors.js';
@@ -72,14 +72,6 @@ import {
 import { listPendingTurnInputs } from '../commands/session/turn-input/list-pending.js';
 import { invalidArgument, StoreError, toAreaError } from '../errors.js';
 import { EventSourcedDatabase } from '../events/database.js';
-import type {
-  CompactOptions,
-  CompactReport,
-  EventsObservableOptions,
-  ReadEventsOptions,
-  StoredEvent,
-  VerifyReport,
-} from '../events/types.js';
 import type { JsonValue } from '../json.js';
 import { defaultLivenessProbe } from '../leases/liveness.js';
 import { NO_BOUND, normalizeCount } from '../numbers.js';
@@ -145,6 +137,7 @@ import type {
   TurnInputClaim,
   VacuumReport,
 } from '../types/session.js';
+import { EventLogFacade } from './event-log-facade.js';
 
 /** The session database kind. */
 export const SESSION_KIND: KindInfo = {
@@ -253,8 +246,13 @@ function descriptorInput(value: unknown): Descriptor {
 }
 
 /** The session store: head commits, reads, leases, blobs, maintenance and the event log. */
-export class Store implements AttachmentManifest {
+export class Store extends EventLogFacade implements AttachmentManifest {
   readonly #engine: EventSourcedDatabase;
+
+  /** The engine behind the inherited event-log API. */
+  protected eventLogEngine(): EventSourcedDatabase {
+    return this.#engine;
+  }
   readonly #ctx: SessionContext;
   readonly #tier: DurabilityTier;
   readonly #options: ResolvedOptions;
@@ -262,6 +260,7 @@ export class Store implements AttachmentManifest {
   #commitsSinceOpen = 0;
 
   private constructor(db: Db, options: ResolvedOptions, tier: DurabilityTier) {
+    super();
     this.#options = options;
     this.#tier = tier;
     this.#engine = new EventSourcedDatabase(db, SESSION_KIND, sessionProjections, {
@@ -851,32 +850,6 @@ export class Store implements AttachmentManifest {
   }
 
   // ---------------------------------------------------------------- event log
-
-  /** Committed events after `afterSeq` (default 0), optionally of one stream. */
-  async readEvents(options?: ReadEventsOptions): Promise<StoredEvent[]> {
-    return this.#engine.op(() => this.#engine.readEvents(options));
-  }
-
-  /** Every committed event after `afterSeq`, then live; completes when the store closes. */
-  events$(options?: EventsObservableOptions): Observable<StoredEvent> {
-    this.#engine.assertOpen();
-    return this.#engine.events$(options);
-  }
-
-  /** Drops and re-derives every projection from the latest snapshot and the log. */
-  async rebuildProjections(): Promise<{ eventCount: number }> {
-    return this.#engine.op(() => this.#engine.rebuildProjections());
-  }
-
-  /** Re-derives the projections into a scratch database and reports every difference. */
-  async verifyProjections(): Promise<VerifyReport> {
-    return this.#engine.op(() => this.#engine.verifyProjections());
-  }
-
-  /** Snapshots projections as of `throughSeq`, optionally archives the events, then deletes them. */
-  async compactEventLog(options: CompactOptions): Promise<CompactReport> {
-    return this.#engine.op(() => this.#engine.compactEventLog(options));
-  }
 
   // ================================================================ attachments, artifact refs, module artifacts
   // Issue 4 (20-blobs-attachments-lifecycle §4.3–§4.4, §5, §6.3). Everything below belongs to that

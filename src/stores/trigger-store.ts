@@ -3,8 +3,8 @@
  * its input, reads the clock and draws its random values, then runs one synchronous command or read
  * on the engine.
  */
+
 import { randomUUID } from 'node:crypto';
-import type { Observable } from 'rxjs';
 import { type Clock, systemClock } from '../clock.js';
 import { DEFAULT_MAX_INFLATED_BLOB_BYTES } from '../codec.js';
 import { executeMutationTx, type MutationCommand } from '../commands/trigger/execute-command.js';
@@ -12,14 +12,6 @@ import { ingestTx } from '../commands/trigger/ingest.js';
 import { deleteSessionSubscriptionsTx, pruneMutationReceiptsTx } from '../commands/trigger/maintenance.js';
 import { invalidArgument, TriggerStoreError } from '../errors.js';
 import { EventSourcedDatabase } from '../events/database.js';
-import type {
-  CompactOptions,
-  CompactReport,
-  EventsObservableOptions,
-  ReadEventsOptions,
-  StoredEvent,
-  VerifyReport,
-} from '../events/types.js';
 import { canonicalJson, sha256Hex } from '../json.js';
 import { normalizeCount } from '../numbers.js';
 import { listOccurrences, listSubscriptions, toReservations } from '../projections/trigger/queries.js';
@@ -42,6 +34,7 @@ import type {
   TriggerSubscriptionFilter,
   TriggerSubscriptionListing,
 } from '../types/trigger.js';
+import { EventLogFacade } from './event-log-facade.js';
 
 /** The trigger database kind. */
 export const TRIGGER_KIND: KindInfo = {
@@ -78,12 +71,18 @@ function nonBlank(value: string, field: 'source_type' | 'source_key' | 'idempote
 }
 
 /** Keyed, revisioned trigger subscriptions, idempotent occurrences and their delivery reservations. */
-export class SqliteTriggerStore {
+export class SqliteTriggerStore extends EventLogFacade {
   readonly #engine: EventSourcedDatabase;
+
+  /** The engine behind the inherited event-log API. */
+  protected eventLogEngine(): EventSourcedDatabase {
+    return this.#engine;
+  }
   readonly #reads: TriggerReads;
   readonly #tier: DurabilityTier;
 
   private constructor(db: Db, clock: Clock, tier: DurabilityTier) {
+    super();
     this.#engine = new EventSourcedDatabase(db, TRIGGER_KIND, triggerProjections, {
       clock,
       maxInflatedBytes: DEFAULT_MAX_INFLATED_BLOB_BYTES,
@@ -229,33 +228,5 @@ export class SqliteTriggerStore {
       const cutoff = normalizeCount(TriggerStoreError, cutoffEpochMs, 'cutoffEpochMs');
       return this.#engine.command((tx) => pruneMutationReceiptsTx(this.#reads, tx, cutoff));
     });
-  }
-
-  // ---------------------------------------------------------------- event log
-
-  /** Committed events after `afterSeq` (default 0), optionally of one stream. */
-  async readEvents(options?: ReadEventsOptions): Promise<StoredEvent[]> {
-    return this.#engine.op(() => this.#engine.readEvents(options));
-  }
-
-  /** Every committed event after `afterSeq`, then live; completes when the store closes. */
-  events$(options?: EventsObservableOptions): Observable<StoredEvent> {
-    this.#engine.assertOpen();
-    return this.#engine.events$(options);
-  }
-
-  /** Drops and re-derives every projection from the latest snapshot and the log. */
-  async rebuildProjections(): Promise<{ eventCount: number }> {
-    return this.#engine.op(() => this.#engine.rebuildProjections());
-  }
-
-  /** Re-derives the projections into a scratch database and reports every difference. */
-  async verifyProjections(): Promise<VerifyReport> {
-    return this.#engine.op(() => this.#engine.verifyProjections());
-  }
-
-  /** Snapshots projections as of `throughSeq`, optionally archives the events, then deletes them. */
-  async compactEventLog(options: CompactOptions): Promise<CompactReport> {
-    return this.#engine.op(() => this.#engine.compactEventLog(options));
   }
 }
