@@ -4,6 +4,11 @@
  * data_version`, evaluate; then wait for a notification or the backoff timer (25 ms doubling to a
  * 1 s cap, reset on any seen change). A commit by another connection changes `data_version`, so a
  * lost notification or another OS process's commit only delays a wait, never hangs it.
+ *
+ * An in-process notification re-reads at once, inside the publishing call (which runs right after
+ * COMMIT), instead of waking the loop for a later microtask: a watcher in the same process sees a
+ * commit before the committing call returns, so its latency does not depend on how busy the event
+ * loop is (docs/decisions.md, "In-process notifications are evaluated synchronously").
  */
 
 /** Backoff floor, in ms. */
@@ -30,6 +35,9 @@ export interface WaitLoopOptions {
   signal?: AbortSignal;
 }
 
+/** What ended a parked wait: a notification that did (`done`) or did not satisfy it, or its error. */
+type Wake = 'wake' | 'done' | { error: unknown };
+
 const macrotask = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
@@ -39,15 +47,30 @@ const macrotask = (): Promise<void> => new Promise((resolve) => setImmediate(res
 export async function runWaitLoop(o: WaitLoopOptions): Promise<WaitEnd> {
   let notified = false;
   let stopped: WaitEnd | null = null;
-  let wakeUp: (() => void) | null = null;
+  let version = 0;
+  /** Set while the loop is parked; settles its wait with what the wake found. */
+  let wakeUp: ((outcome: Wake) => void) | null = null;
   const detachNotify = o.attach(() => {
     notified = true;
-    wakeUp?.();
+    const parked = wakeUp;
+    if (!parked || stopped) return;
+    // Parked: evaluate now. `wakeUp` is cleared first, so a notification raised by the evaluation
+    // itself (an observer that commits) only sets `notified` and is handled by the loop.
+    wakeUp = null;
+    notified = false;
+    let outcome: Wake;
+    try {
+      version = o.dataVersion();
+      outcome = o.evaluate() ? 'done' : 'wake';
+    } catch (error) {
+      outcome = { error };
+    }
+    parked(outcome);
   });
   const stop = (end: WaitEnd) => {
     if (stopped) return;
     stopped = end;
-    wakeUp?.();
+    wakeUp?.('wake');
   };
   const detachClose = o.onClose(() => stop({ kind: 'closed' }));
   const signal = o.signal;
@@ -57,7 +80,7 @@ export async function runWaitLoop(o: WaitLoopOptions): Promise<WaitEnd> {
   try {
     if (signal?.aborted) return { kind: 'aborted', reason: signal.reason };
     if (stopped) return stopped;
-    let version = o.dataVersion();
+    version = o.dataVersion();
     if (o.evaluate()) return { kind: 'done' };
     let backoff = AWAIT_BACKOFF_FLOOR_MS;
     for (;;) {
@@ -70,8 +93,8 @@ export async function runWaitLoop(o: WaitLoopOptions): Promise<WaitEnd> {
         continue;
       }
       timer = new AbortController();
-      const woke = new Promise<'wake'>((resolve) => {
-        wakeUp = () => resolve('wake');
+      const woke = new Promise<Wake>((resolve) => {
+        wakeUp = resolve;
       });
       const slept = o.sleep(backoff, timer.signal).then(
         () => 'timer' as const,
@@ -81,8 +104,14 @@ export async function runWaitLoop(o: WaitLoopOptions): Promise<WaitEnd> {
       wakeUp = null;
       timer.abort();
       timer = null;
+      if (winner === 'done') return { kind: 'done' };
+      if (typeof winner === 'object') throw winner.error;
       if (stopped) return stopped;
-      if (winner === 'wake' || notified) continue;
+      if (winner === 'wake') {
+        backoff = AWAIT_BACKOFF_FLOOR_MS;
+        continue;
+      }
+      if (notified) continue;
       // Never spin on microtasks alone, even with a clock whose sleep resolves at once.
       await macrotask();
       if (stopped) return stopped;

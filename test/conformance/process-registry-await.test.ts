@@ -244,6 +244,44 @@ describeRegistries('process registry: awaiting and watching', (backend) => {
     for (const output of outputs) expect(output).toEqual(success({ all: 16 }));
   });
 
+  it('in-process watchers see a commit before the committing call returns', async () => {
+    const { registry } = await backend.open({ clock: new ManualClock(1000) });
+    const id = 'proc-sync-watch';
+    await registry.registerProcess(plus(reg(id), plainType('producer.tick')));
+    const w = collect(registry.watchProcess(id));
+    const feed = collect(registry.changes$());
+    const terminal = registry.awaitTerminal(id);
+    await delay(5); // every loop parked on its wait
+    expect(w.records).toHaveLength(1);
+    // An observer that commits from inside its callback: the nested change is seen too, not lost.
+    let nested = false;
+    const reentrant = registry.watchProcess(id).subscribe((record) => {
+      if (record.changeSeq > w.records[0]!.changeSeq && !nested) {
+        nested = true;
+        void append(registry, id, 'producer.tick', { n: 2 });
+      }
+    });
+    const pending = append(registry, id, 'producer.tick', { n: 1 });
+    // `append` has committed synchronously; the emissions happened inside it, before it resolved.
+    expect(w.records).toHaveLength(2);
+    // The change feed coalesces a process's changes: it has reached at least this commit.
+    expect(feed.records.at(-1)!.changeSeq).toBeGreaterThanOrEqual(w.records[1]!.changeSeq);
+    await pending;
+    await until(() => w.records.length === 3, 1000, 'the nested commit');
+    expect(w.records[2]!.changeSeq).toBeGreaterThan(w.records[1]!.changeSeq);
+    let resolved = false;
+    void terminal.then(() => {
+      resolved = true;
+    });
+    const completing = registry.completeProcess(id, success({ ok: 1 }), ext('test'));
+    expect(w.records.at(-1)?.status.kind).toBe('completed');
+    await completing;
+    expect(await terminal).toEqual(success({ ok: 1 }));
+    expect(resolved).toBe(true);
+    reentrant.unsubscribe();
+    feed.subscription.unsubscribe();
+  });
+
   it('changes$ resumes from a persisted changeSeq and close completes it', async () => {
     const { registry } = await backend.open({ clock: new ManualClock(1000) });
     await registry.registerProcess(reg('a'));
