@@ -78,9 +78,13 @@ export const sequenceCounters = sqliteTable('sequence_counters', {
 export const queuedWorkBatches = sqliteTable(
   'queued_work_batches',
   {
-    batchId: text('batch_id').primaryKey(),
+    /**
+     * The rowid: batches are stored in enqueue order, and no separate unique index on the sequence
+     * is written per enqueue (every B-tree an insert touches is one more WAL frame per commit).
+     */
+    enqueueSeq: integer('enqueue_seq').primaryKey(),
+    batchId: text('batch_id').notNull().unique(),
     sessionId: text('session_id').notNull(),
-    enqueueSeq: integer('enqueue_seq').notNull().unique(),
     sourceKey: text('source_key'),
     /** 'sessionCommand' | 'turnWork', derived once at enqueue. */
     workClass: text('work_class').notNull(),
@@ -98,8 +102,10 @@ export const queuedWorkBatches = sqliteTable(
   },
   (t) => [
     index('queued_work_batches_session_seq').on(t.sessionId, t.enqueueSeq),
-    uniqueIndex('queued_work_batches_source_key').on(t.sessionId, t.sourceKey),
-    index('queued_work_batches_claim').on(t.sessionId, t.claimId),
+    // Partial: most batches have no source key and most rows are unclaimed, so enqueue, cancel and
+    // completion of those rows skip these two indexes (lookups by `= ?` imply IS NOT NULL).
+    uniqueIndex('queued_work_batches_source_key').on(t.sessionId, t.sourceKey).where(sql`${t.sourceKey} IS NOT NULL`),
+    index('queued_work_batches_claim').on(t.sessionId, t.claimId).where(sql`${t.claimId} IS NOT NULL`),
     /**
      * Claim candidates per held generation: a claim under generation g reads the partitions
      * `generation != g` (0 = unclaimed) in `enqueue_seq` order, so rows g itself holds are never
@@ -113,12 +119,13 @@ export const queuedWorkBatches = sqliteTable(
 export const queuedWorkItems = sqliteTable(
   'queued_work_items',
   {
-    itemId: text('item_id').primaryKey(),
+    /** `{batchId}:item:{ordinal}`, chosen at enqueue; items are only ever read through their batch. */
+    itemId: text('item_id').notNull(),
     batchId: text('batch_id').notNull(),
     ordinal: integer('ordinal').notNull(),
     payload: blob('payload', { mode: 'buffer' }).notNull(),
   },
-  (t) => [uniqueIndex('queued_work_items_batch_ordinal').on(t.batchId, t.ordinal)],
+  (t) => [primaryKey({ name: 'queued_work_items_batch_ordinal', columns: [t.batchId, t.ordinal] })],
 );
 
 /** Pending user turn input with its state machine and claim columns. */
@@ -145,8 +152,9 @@ export const pendingTurnInputs = sqliteTable(
   },
   (t) => [
     index('pending_turn_inputs_session_seq').on(t.sessionId, t.enqueueSeq),
-    uniqueIndex('pending_turn_inputs_source_key').on(t.sessionId, t.sourceKey),
-    index('pending_turn_inputs_claim').on(t.sessionId, t.claimId),
+    // Partial, as for queued batches: unkeyed and unclaimed rows are not written to these indexes.
+    uniqueIndex('pending_turn_inputs_source_key').on(t.sessionId, t.sourceKey).where(sql`${t.sourceKey} IS NOT NULL`),
+    index('pending_turn_inputs_claim').on(t.sessionId, t.claimId).where(sql`${t.claimId} IS NOT NULL`),
     /** Next-turn claim candidates per state and held generation (rows of the caller's generation are never scanned). */
     index('pending_turn_inputs_claimable').on(t.sessionId, t.state, t.claimSessionLeaseGeneration, t.enqueueSeq),
     /** Active-turn claim candidates: the pending inputs addressed to one turn, in order. */

@@ -76,8 +76,8 @@ CREATE TABLE `pending_turn_inputs` (
 --> statement-breakpoint
 CREATE UNIQUE INDEX `pending_turn_inputs_enqueue_seq_unique` ON `pending_turn_inputs` (`enqueue_seq`);--> statement-breakpoint
 CREATE INDEX `pending_turn_inputs_session_seq` ON `pending_turn_inputs` (`session_id`,`enqueue_seq`);--> statement-breakpoint
-CREATE UNIQUE INDEX `pending_turn_inputs_source_key` ON `pending_turn_inputs` (`session_id`,`source_key`);--> statement-breakpoint
-CREATE INDEX `pending_turn_inputs_claim` ON `pending_turn_inputs` (`session_id`,`claim_id`);--> statement-breakpoint
+CREATE UNIQUE INDEX `pending_turn_inputs_source_key` ON `pending_turn_inputs` (`session_id`,`source_key`) WHERE "pending_turn_inputs"."source_key" IS NOT NULL;--> statement-breakpoint
+CREATE INDEX `pending_turn_inputs_claim` ON `pending_turn_inputs` (`session_id`,`claim_id`) WHERE "pending_turn_inputs"."claim_id" IS NOT NULL;--> statement-breakpoint
 CREATE INDEX `pending_turn_inputs_claimable` ON `pending_turn_inputs` (`session_id`,`state`,`claim_session_lease_generation`,`enqueue_seq`);--> statement-breakpoint
 CREATE INDEX `pending_turn_inputs_active_turn` ON `pending_turn_inputs` (`session_id`,`state`,`ingress_turn_id`,`enqueue_seq`,`ingress_min_boundary`);--> statement-breakpoint
 CREATE TABLE `projection_snapshots` (
@@ -88,9 +88,9 @@ CREATE TABLE `projection_snapshots` (
 );
 --> statement-breakpoint
 CREATE TABLE `queued_work_batches` (
-	`batch_id` text PRIMARY KEY NOT NULL,
+	`enqueue_seq` integer PRIMARY KEY NOT NULL,
+	`batch_id` text NOT NULL,
 	`session_id` text NOT NULL,
-	`enqueue_seq` integer NOT NULL,
 	`source_key` text,
 	`work_class` text NOT NULL,
 	`delivery_policy` text NOT NULL,
@@ -105,19 +105,19 @@ CREATE TABLE `queued_work_batches` (
 	`claim_session_lease_generation` integer DEFAULT 0 NOT NULL
 );
 --> statement-breakpoint
-CREATE UNIQUE INDEX `queued_work_batches_enqueue_seq_unique` ON `queued_work_batches` (`enqueue_seq`);--> statement-breakpoint
+CREATE UNIQUE INDEX `queued_work_batches_batch_id_unique` ON `queued_work_batches` (`batch_id`);--> statement-breakpoint
 CREATE INDEX `queued_work_batches_session_seq` ON `queued_work_batches` (`session_id`,`enqueue_seq`);--> statement-breakpoint
-CREATE UNIQUE INDEX `queued_work_batches_source_key` ON `queued_work_batches` (`session_id`,`source_key`);--> statement-breakpoint
-CREATE INDEX `queued_work_batches_claim` ON `queued_work_batches` (`session_id`,`claim_id`);--> statement-breakpoint
+CREATE UNIQUE INDEX `queued_work_batches_source_key` ON `queued_work_batches` (`session_id`,`source_key`) WHERE "queued_work_batches"."source_key" IS NOT NULL;--> statement-breakpoint
+CREATE INDEX `queued_work_batches_claim` ON `queued_work_batches` (`session_id`,`claim_id`) WHERE "queued_work_batches"."claim_id" IS NOT NULL;--> statement-breakpoint
 CREATE INDEX `queued_work_batches_claimable` ON `queued_work_batches` (`session_id`,`claim_session_lease_generation`,`enqueue_seq`,`available_at_ms`);--> statement-breakpoint
 CREATE TABLE `queued_work_items` (
-	`item_id` text PRIMARY KEY NOT NULL,
+	`item_id` text NOT NULL,
 	`batch_id` text NOT NULL,
 	`ordinal` integer NOT NULL,
-	`payload` blob NOT NULL
+	`payload` blob NOT NULL,
+	PRIMARY KEY(`batch_id`, `ordinal`)
 );
 --> statement-breakpoint
-CREATE UNIQUE INDEX `queued_work_items_batch_ordinal` ON `queued_work_items` (`batch_id`,`ordinal`);--> statement-breakpoint
 CREATE TABLE `runtime_turn_commits` (
 	`session_id` text NOT NULL,
 	`turn_id` text NOT NULL,
