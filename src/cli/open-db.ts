@@ -12,7 +12,7 @@ import {
   SESSION_APPLICATION_ID,
   TRIGGER_APPLICATION_ID,
 } from '../sqlite/kinds.js';
-import { Store } from '../stores/store.js';
+import type { Store } from '../stores/store.js';
 import { UsageError } from './errors.js';
 
 /** The event-log surface every store kind offers; the CLI works through it. */
@@ -43,12 +43,14 @@ export function readApplicationId(path: string): number {
 /**
  * Opens `path` with the store its kind marker names. Only session databases have a read-only open;
  * the other kinds are opened normally (their open only switches the journal to WAL). Each kind's
- * module is loaded on demand so a command on one kind does not pay for the others.
+ * module is loaded on demand so a command on one kind does not pay for the others, and a file
+ * refused by its marker pays for none.
  */
 export async function openAny(path: string, options: { readonly: boolean }): Promise<OpenedDb> {
   const id = readApplicationId(path);
   switch (id) {
     case SESSION_APPLICATION_ID: {
+      const { Store } = await import('../stores/store.js');
       const store = options.readonly ? await Store.openReadonly(path) : await Store.open(path);
       return { label: 'session', handle: store, session: store };
     }
