@@ -5,7 +5,7 @@
  * after a simulated restart, a trigger delivery — then a verification of every database and a
  * summary of what was stored. Only the public API is used; the parts live in `demo/`.
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Presets, SingleBar } from 'cli-progress';
@@ -14,6 +14,7 @@ import { runEffects } from './demo/effects.js';
 import { runProcesses } from './demo/processes.js';
 import { emptySessionTally, runSession } from './demo/sessions.js';
 import { runTriggers } from './demo/triggers.js';
+import { UsageError } from './errors.js';
 
 /** Where the demo writes its summary (stdout by default). */
 export interface DemoOutput {
@@ -62,9 +63,16 @@ export async function runDemo(dirArg: string | undefined, out: DemoOutput = proc
   const processesPath = join(dir, 'processes.db');
   const effectsPath = join(dir, 'effects.db');
   const triggersPath = join(dir, 'triggers.db');
-  rmSync(sessionsDir, { recursive: true, force: true });
-  for (const path of [processesPath, effectsPath, triggersPath]) removeDb(path);
-  mkdirSync(sessionsDir, { recursive: true });
+  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new UsageError(`${shown(dir)} is not a folder`);
+  try {
+    rmSync(sessionsDir, { recursive: true, force: true });
+    for (const path of [processesPath, effectsPath, triggersPath]) removeDb(path);
+    mkdirSync(sessionsDir, { recursive: true });
+  } catch (error) {
+    // A path through a file (ENOTDIR), no permission, a read-only disk: the user's choice of folder.
+    if (typeof (error as NodeJS.ErrnoException).code !== 'string') throw error;
+    throw new UsageError(`cannot write the demo databases under ${shown(dir)}: ${(error as Error).message}`);
+  }
 
   // The bar draws on stderr only when it is a TTY, so piped output stays clean.
   const bar = new SingleBar(

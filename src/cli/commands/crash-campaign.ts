@@ -3,7 +3,7 @@
  * middle of real writes and at every fault point, then prove from the data that nothing acknowledged
  * was lost and nothing diverged. Prints the report; exit status 1 on any violation.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runCrashCampaign } from '../../crash/campaign.js';
@@ -35,6 +35,7 @@ export async function crashCampaignCommand(options: CrashCampaignCliOptions): Pr
   let temporary = false;
   if (options.dir !== undefined) {
     dir = resolve(options.dir);
+    if (existsSync(dir) && !statSync(dir).isDirectory()) throw new UsageError(`${dir} is not a folder`);
     if (existsSync(dir) && readdirSync(dir).length > 0) {
       throw new UsageError(`${dir} is not empty: a campaign needs a fresh folder (it checks every event from the first one)`);
     }

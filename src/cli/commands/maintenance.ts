@@ -1,6 +1,7 @@
 /** `lash-store gc|vacuum|compact <db>`: the maintenance levers, each printing its report. */
-import { resolve } from 'node:path';
-import { UsageError } from '../errors.js';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { sequenceNumber, UsageError } from '../errors.js';
 import { table } from '../format.js';
 import { openAny } from '../open-db.js';
 
@@ -8,7 +9,8 @@ async function openSession(path: string, what: string) {
   const opened = await openAny(path, { readonly: false });
   if (!opened.session) {
     await opened.handle.close();
-    throw new UsageError(`${what} applies to session databases; ${path} is a ${opened.label} database`);
+    const article = /^[aeiou]/.test(opened.label) ? 'an' : 'a';
+    throw new UsageError(`${what} applies to session databases; ${path} is ${article} ${opened.label} database`);
   }
   return opened.session;
 }
@@ -42,19 +44,40 @@ export async function vacuumCommand(path: string): Promise<number> {
   }
 }
 
+/**
+ * The archive must be a new file in an existing folder: an existing file would be overwritten — an
+ * earlier archive with it, the only copy of the events it holds — and a missing folder would only be
+ * found after the snapshot was derived.
+ */
+function archiveTarget(archive: string): string {
+  const path = resolve(archive);
+  if (existsSync(path))
+    throw new UsageError(`--archive ${archive} already exists: name a new file (an archive is never overwritten)`);
+  const folder = dirname(path);
+  if (!existsSync(folder) || !statSync(folder).isDirectory())
+    throw new UsageError(`--archive ${archive}: no such folder ${folder}`);
+  return path;
+}
+
 export async function compactCommand(path: string, options: { through?: string; archive?: string }): Promise<number> {
-  const through = Number(options.through);
-  if (options.through === undefined || !Number.isInteger(through) || through < 0) {
+  if (options.through === undefined) {
     throw new UsageError('compact needs --through N (the last event sequence number to fold into the snapshot)');
   }
+  const through = sequenceNumber(options.through, '--through');
+  const archivePath = options.archive === undefined ? undefined : archiveTarget(options.archive);
   const { handle } = await openAny(path, { readonly: false });
   try {
-    const archivePath = options.archive === undefined ? undefined : resolve(options.archive);
     const r = await handle.compactEventLog(
       archivePath === undefined ? { throughSeq: through } : { throughSeq: through, archivePath },
     );
     process.stdout.write(table(['snapshot seq', 'events deleted'], [[r.snapshotSeq, r.deletedEventCount]]));
-    if (archivePath) process.stdout.write(`archived to ${archivePath} (fsynced before deleting)\n`);
+    if (r.deletedEventCount === 0) {
+      process.stdout.write(
+        `nothing to compact: no events up to ${through} are left in the log${archivePath ? `; ${archivePath} was not written` : ''}\n`,
+      );
+    } else if (archivePath) {
+      process.stdout.write(`archived ${r.deletedEventCount} events to ${archivePath} (fsynced before deleting)\n`);
+    }
     return 0;
   } finally {
     await handle.close();

@@ -4,6 +4,7 @@
  * line of compact JSON. Exit 0 for `accepted` / `alreadyResolved`; 1 for `unknownOrRevoked` and for
  * a schema refusal; 2 for bad usage (unparsable JSON, no such file) — nothing is created or written.
  */
+import { existsSync, statSync } from 'node:fs';
 import { parseAwaitEventKey, parseResolution } from '../../effects/keys.js';
 import { isLashStoreError } from '../../errors.js';
 import { SqliteEffectHost } from '../../stores/effect-host.js';
@@ -19,6 +20,8 @@ const USAGE_CODES = new Set([
 
 export async function resolveAwaitCommand(path: string, keyJson: string, resolutionJson: string): Promise<number> {
   try {
+    // A folder is a path with no database file, like a missing one (a usage error, nothing written).
+    if (existsSync(path) && !statSync(path).isFile()) throw new UsageError(`not a file: ${path}`);
     const key = parseAwaitEventKey(keyJson);
     const resolution = parseResolution(resolutionJson);
     const outcome = await SqliteEffectHost.resolveAwaitEventAt(path, key, resolution);
