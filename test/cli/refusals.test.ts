@@ -108,7 +108,7 @@ describe('files that are no lash database', () => {
         [resolveAwait(empty), 2, `effect replay database not found: ${empty}`],
         [resolveAwait(dir), 2, `not a file: ${dir}`],
         // A file that is there but no SQLite database is refused by the open: exit 1 (§4.6).
-        [resolveAwait(text), 1, 'store backend error: file is not a database'],
+        [resolveAwait(text), 1, `${text}: store backend error: file is not a database`],
       ]);
       expect(readFileSync(text, 'utf8')).toBe('not a database\n');
       expect(readFileSync(empty, 'utf8')).toBe('');

@@ -34,7 +34,9 @@ export async function resolveAwaitCommand(path: string, keyJson: string, resolut
   } catch (error) {
     if (isLashStoreError(error) && USAGE_CODES.has(error.code)) throw new UsageError(error.message);
     if (isLashStoreError(error)) {
-      process.stderr.write(`lash-store: ${error.message}\n`);
+      // A backend failure (e.g. a file that is no SQLite database) names the file it was about.
+      const where = error.code === 'Backend' ? `${path}: ` : '';
+      process.stderr.write(`lash-store: ${where}${error.message}\n`);
       return 1;
     }
     throw error;
