@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { fenceOf, ProcessRegistration, SqliteProcessRegistry, Store } from 'lash-event-store';
 import { jobDraft, settleCommit } from './lib/jobs.js';
-import { LONG_TTL_MS, OWNER, SESSION_ID } from './lib/session.js';
+import { LONG_TTL_MS, OWNER, SESSION_ID, turnCommit } from './lib/session.js';
 
 const PAGE_SIZE = 4096;
 const FRAME_HEADER = 24;
@@ -46,7 +46,7 @@ async function frames(path: string, label: string, operation: () => Promise<unkn
       ]),
     );
     const names = written.map((page) => (page === 1 ? 'header (page 1)' : (owner.get(page) ?? `free page ${page}`)));
-    console.log(`${label.padEnd(34)} ${String(written.length).padStart(3)} frames  ${names.join(', ')}`);
+    console.log(`${label.padEnd(40)} ${String(written.length).padStart(3)} frames  ${names.join(', ')}`);
     return written.length;
   } finally {
     spy.close();
@@ -79,6 +79,19 @@ try {
     store.commitRuntimeState(settleCommit(revision, fence, claim, null)),
   );
   await store.close();
+
+  // The `ours-commit` workload: turns that append one node and one usage delta.
+  const turnsPath = join(dir, 'turns.db');
+  const turns = await Store.open(turnsPath);
+  const turnLease = await turns.tryClaimSessionExecutionLease(SESSION_ID, OWNER, LONG_TTL_MS);
+  if (turnLease.kind !== 'acquired') throw new Error('could not claim the session lease');
+  const turnFence = fenceOf(turnLease.lease);
+  let turn = 1;
+  for (; turn <= 200; turn++) await turns.commitRuntimeState(turnCommit(turn, turnFence, null));
+  await frames(turnsPath, 'commitRuntimeState (turn: node + usage)', () =>
+    turns.commitRuntimeState(turnCommit(turn, turnFence, null)),
+  );
+  await turns.close();
 
   const registryPath = join(dir, 'registry.db');
   const registry = await SqliteProcessRegistry.open(registryPath);
