@@ -48,6 +48,19 @@ export function formatCampaignReport(report: CrashCampaignReport): string {
     `${n(c, 'events.total')} appended, ${n(c, 'events.compacted')} compacted into archives, ` +
       `${n(c, 'events.delivered')} delivered by events$ (${n(c, 'events.compactedBeforeDelivery')} compacted before delivery)`,
   );
+  if (report.modules.includes('session')) {
+    row(
+      'turn inputs',
+      `${n(c, 'turnInputs.enqueued')} enqueued, ${n(c, 'turnInputs.claimed')} claimed, ` +
+        `${n(c, 'turnInputs.completed')} completed by commits, ${n(c, 'turnInputs.deferred')} deferred by interrupts, ` +
+        `${n(c, 'turnInputs.abandoned')} given back by abandons`,
+    );
+    row(
+      'attachments',
+      `${n(c, 'attachments.intents')} intents, ${n(c, 'attachments.adopted')} adopted by commits ` +
+        `(${n(c, 'attachments.adoptedByTurn')} by their turn's stamp), ${n(c, 'attachments.reconciled')} orphan intents reconciled`,
+    );
+  }
   lines.push(`${'fault point'.padEnd(32)}armed  fired`);
   for (const point of FAULT_POINTS) {
     const f = report.faultPoints[point];

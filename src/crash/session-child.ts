@@ -2,21 +2,33 @@
  * The session store's crash workload, child side: leases under a `localProcessIdentity` owner
  * (claim, and dead-holder reclaim of a killed sibling's lease), stamped and unstamped commits with
  * checkpoint snapshots, graph appends and resets, usage and outbox batches, queued-work enqueues
- * (and claims settled by commits where the store offers `claimReadyQueuedWork`), blob and
+ * (and claims settled by commits where the store offers `claimReadyQueuedWork`), pending turn input
+ * (enqueues with and without a source key, identical and conflicting source-key replays, active,
+ * next-turn and checkpoint claims, completion inside commits, interrupt deferral, abandons),
+ * attachments (write-ahead intents through `SessionAttachmentStore` over a `FileAttachmentStore`,
+ * ownerless and turn-owned, adopted by commits or left as orphans, and reclamation), blob and
  * checkpoint puts, metadata saves, renewals, releases, GC and archived compactions. Every write is
  * reported to the parent through `ChildContext.run`.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { FileAttachmentStore } from '../attachments/file-store.js';
+import { reclaimUnreferencedAttachments } from '../attachments/reclaim.js';
+import { SessionAttachmentStore } from '../attachments/session-store.js';
 import { isLashStoreError } from '../errors.js';
 import { defaultLivenessProbe } from '../leases/liveness.js';
-import { queuedWorkCompletionOf, turnCommitHash } from '../leases/pure.js';
+import { queuedWorkCompletionOf, turnCommitHash, turnInputCompletionOf } from '../leases/pure.js';
 import { completionOf, fenceOf } from '../leases/session-lease.js';
+import { SqliteSessionStoreFactory } from '../stores/session-store-factory.js';
 import { Store } from '../stores/store.js';
+import type { AttachmentReclamationReport, AttachmentRef } from '../types/attachments.js';
 import type { LeaseOwnerIdentity } from '../types/common.js';
 import type {
   BlobArtifactDescriptor,
+  CheckpointKind,
   HydratedSessionCheckpoint,
+  PendingTurnInput,
+  PendingTurnInputDraft,
   QueuedWorkBatchDraft,
   QueuedWorkClaim,
   QueuedWorkClaimBoundary,
@@ -25,10 +37,23 @@ import type {
   SessionExecutionLeaseClaimOutcome,
   SessionExecutionLeaseFence,
   SessionNodeRecord,
+  TurnInput,
+  TurnInputClaim,
+  TurnInputIngress,
 } from '../types/session.js';
 import type { ChildContext, ChildWorkload } from './module.js';
 import type { Prng } from './prng.js';
-import { CRASH_LEASE_TTL_MS, CRASH_SESSIONS, SESSION_MODULE, sessionArchiveDir, sessionDbPath } from './session-shared.js';
+import {
+  attachmentRoot,
+  CRASH_ACTIVE_TURNS,
+  CRASH_ATTACHMENT_GRACE_MS,
+  CRASH_LEASE_TTL_MS,
+  CRASH_SESSIONS,
+  SESSION_MODULE,
+  sessionArchiveDir,
+  sessionDbPath,
+  sessionsDir,
+} from './session-shared.js';
 
 const ZERO_USAGE = {
   inputTokens: 0,
@@ -67,6 +92,53 @@ export interface CompactArgs {
   archivePath: string;
 }
 
+/** Arguments of an attachment put through the session facade, as reported (and retried). */
+export interface AttachmentPutArgs {
+  sessionId: string;
+  bytes: Uint8Array;
+  /** The turn the intent is bound to (`bindTurnScoped`), or null for an ownerless put. */
+  turnId: string | null;
+  /** Whether the child means to adopt it explicitly (`committedAttachmentIds`); false = an orphan. */
+  adopt: boolean;
+}
+
+/** Arguments of a reclamation, as reported. */
+export interface ReclaimArgs {
+  gracePeriodMs: number;
+}
+
+/** A turn-input claim as reported: everything the parent needs to tell it apart and to abandon it. */
+export interface TurnInputClaimSummary {
+  claimId: string;
+  leaseToken: string;
+  fencingToken: number;
+  sessionLeaseGeneration: number;
+  mode: TurnInputClaim['mode'];
+  inputIds: string[];
+}
+
+/** What a turn-input claim reports. */
+export function summarizeInputClaim(c: TurnInputClaim | null): TurnInputClaimSummary | null {
+  if (c === null) return null;
+  return {
+    claimId: c.claimId,
+    leaseToken: c.leaseToken,
+    fencingToken: c.fencingToken,
+    sessionLeaseGeneration: c.sessionLeaseGeneration,
+    mode: c.mode,
+    inputIds: c.inputs.map((i) => i.inputId),
+  };
+}
+
+/** The claim kinds a session child reports, by operation name. */
+export const INPUT_CLAIM_OPS = ['claimActiveInputs', 'claimNextInputs', 'claimCheckpointWork'] as const;
+
+/** A keyed turn input this child enqueued and saw acknowledged, for replays. */
+interface KeyedInput {
+  draft: PendingTurnInputDraft;
+  inputId: string;
+}
+
 interface Slot {
   sessionId: string;
   store: Store;
@@ -81,6 +153,16 @@ interface Slot {
   sourceKeys: string[];
   contents: Uint8Array[];
   claim: QueuedWorkClaim | null;
+  /** Acknowledged keyed turn inputs (identical replays must return the stored input). */
+  inputKeys: KeyedInput[];
+  /** Turn-input claims held under the current lease; the next commit completes them. */
+  inputClaims: TurnInputClaim[];
+  /** Claims left over from a lease this child no longer holds; an abandon gives their inputs back. */
+  orphanClaims: TurnInputClaim[];
+  /** Acknowledged ownerless attachments the next commit adopts (`committedAttachmentIds`). */
+  toAdopt: string[];
+  /** The turn id of the next stamped commit, once a turn-owned attachment was put for it. */
+  turnId: string | null;
 }
 
 type SessionOp =
@@ -93,7 +175,12 @@ type SessionOp =
   | 'release'
   | 'compact'
   | 'gc'
-  | 'claimWork';
+  | 'claimWork'
+  | 'enqueueInput'
+  | 'claimInputs'
+  | 'abandonInputs'
+  | 'putAttachment'
+  | 'reclaimAttachments';
 
 /** Random bytes or compressible text, mostly small, sometimes up to 64 KiB. */
 export function blobContent(rng: Prng): Uint8Array {
@@ -130,11 +217,14 @@ function messageNode(
 class SessionChild implements ChildWorkload {
   readonly weight = 1;
   readonly #weights: Record<SessionOp, number>;
+  readonly #attachments: FileAttachmentStore;
+  #rootSet: SqliteSessionStoreFactory | null = null;
 
   constructor(
     private readonly ctx: ChildContext,
     private readonly slots: Slot[],
   ) {
+    this.#attachments = new FileAttachmentStore(attachmentRoot(ctx.dir));
     const claims = slots[0] ? queuedWorkClaimsOf(slots[0].store) !== null : false;
     this.#weights = {
       commit: 30,
@@ -147,6 +237,11 @@ class SessionChild implements ChildWorkload {
       compact: ctx.focus.has('compaction') ? 40 : 2,
       gc: 1,
       claimWork: claims ? 6 : 0,
+      enqueueInput: 8,
+      claimInputs: 6,
+      abandonInputs: 3,
+      putAttachment: 5,
+      reclaimAttachments: 1,
     };
   }
 
@@ -160,6 +255,17 @@ class SessionChild implements ChildWorkload {
       case 'claimWork':
         if (await this.#ensureLease(slot)) await this.#claimWork(slot);
         return;
+      case 'claimInputs':
+        if (await this.#ensureLease(slot)) await this.#claimInputs(slot);
+        return;
+      case 'enqueueInput':
+        return this.#enqueueInput(slot);
+      case 'abandonInputs':
+        return this.#abandonInputs(slot);
+      case 'putAttachment':
+        return this.#putAttachment(slot);
+      case 'reclaimAttachments':
+        return this.#reclaimAttachments(slot);
       case 'renew':
         if (slot.lease) await this.#renew(slot, slot.lease);
         else await this.#ensureLease(slot);
@@ -186,6 +292,8 @@ class SessionChild implements ChildWorkload {
     slot.lease = null;
     slot.verified = false;
     slot.claim = null;
+    slot.orphanClaims.push(...slot.inputClaims);
+    slot.inputClaims = [];
   }
 
   /** Holds the slot's lease: claim, or reclaim a provably dead holder's lease at once. */
@@ -306,15 +414,17 @@ class SessionChild implements ChildWorkload {
         : [],
       turnCommit: null,
       completedQueueClaims: slot.claim ? [queuedWorkCompletionOf(slot.claim)] : [],
-      completedTurnInputClaims: [],
+      completedTurnInputClaims: slot.inputClaims.map(turnInputCompletionOf),
       enqueuedQueueBatches: outbox,
-      interruptedTurnInputTurnId: null,
-      committedAttachmentIds: [],
+      interruptedTurnInputTurnId: rng.chance(0.15) ? rng.pick(CRASH_ACTIVE_TURNS) : null,
+      committedAttachmentIds: [...slot.toAdopt],
     };
     const stamped = rng.chance(0.8);
+    // A stamped commit is the turn its turn-owned attachments were put for; the turn commit adopts them.
+    const turnId = slot.turnId ?? opId;
     const commit: RuntimeCommit = {
       ...body,
-      turnCommit: stamped ? { sessionId: S, turnId: opId, turnCommitHash: turnCommitHash(body) } : null,
+      turnCommit: stamped ? { sessionId: S, turnId, turnCommitHash: turnCommitHash(body) } : null,
       sessionExecutionLease: fenceOf(lease),
       releaseSessionExecutionLease: rng.chance(0.25) ? completionOf(lease) : null,
     };
@@ -336,6 +446,9 @@ class SessionChild implements ChildWorkload {
       slot.leaf = leafNodeId;
       slot.appended = replace ? nodes.length : slot.appended + nodes.length;
       slot.claim = null;
+      slot.inputClaims = [];
+      slot.toAdopt = [];
+      if (stamped) slot.turnId = null;
       if (commit.releaseSessionExecutionLease) this.#forgetLease(slot);
     } else if (isLashStoreError(outcome.error, 'HeadRevisionConflict')) {
       slot.revision = Number(outcome.error.actual);
@@ -403,6 +516,225 @@ class SessionChild implements ChildWorkload {
       summarize: (c) => (c === null ? null : { claimId: c.claimId, batchIds: c.batches.map((b) => b.batchId) }),
     });
     if (outcome.ok) slot.claim = outcome.value;
+  }
+
+  /** Fresh turn input: active (for one of the campaign's turns) or next-turn, text and sometimes inline bytes. */
+  #turnInput(opId: string): { ingress: TurnInputIngress; input: TurnInput } {
+    const { rng } = this.ctx;
+    const ingress: TurnInputIngress = rng.chance(0.55)
+      ? {
+          kind: 'activeTurn',
+          turnId: rng.pick(CRASH_ACTIVE_TURNS),
+          minBoundary: rng.pick(['afterWork', 'beforeCompletion'] as const),
+        }
+      : { kind: 'nextTurn' };
+    const items: TurnInput['items'] = [{ kind: 'text', text: `input ${opId}` }];
+    if (rng.chance(0.2)) items.push({ kind: 'attachment', source: { inline: rng.bytes(rng.between(1, 64)), label: opId } });
+    const input: TurnInput = {
+      items,
+      protocolTurnOptions: rng.chance(0.3) ? { op: opId } : null,
+      traceTurnId: rng.chance(0.3) ? `trace-${opId}` : null,
+    };
+    return { ingress, input };
+  }
+
+  /**
+   * Enqueues pending turn input: fresh (with a source key and a generated id, or without a source key
+   * with an explicit or a generated id), or a replay of a source key this child saw acknowledged —
+   * identical (must return the stored input) or with other content (must conflict).
+   */
+  async #enqueueInput(slot: Slot): Promise<void> {
+    const { ctx } = this;
+    const { rng } = ctx;
+    const opId = ctx.nextOpId();
+    const summarize = (i: PendingTurnInput) => ({
+      inputId: i.inputId,
+      sourceKey: i.sourceKey,
+      enqueueSeq: i.enqueueSeq,
+      state: i.state,
+    });
+    if (slot.inputKeys.length > 0 && rng.chance(0.2)) {
+      const prior = rng.pick(slot.inputKeys);
+      const conflicting = rng.chance(0.3);
+      const draft: PendingTurnInputDraft = conflicting
+        ? { ...prior.draft, input: { ...prior.draft.input, items: [{ kind: 'text', text: `other ${opId}` }] } }
+        : prior.draft;
+      // Interrupt deferral rewrites an active input's ingress to next-turn, so even an identical replay may conflict then.
+      const mayConflict = conflicting || prior.draft.ingress.kind === 'activeTurn';
+      const outcome = await ctx.run({
+        id: opId,
+        module: SESSION_MODULE,
+        db: slot.sessionId,
+        op: 'enqueueInput',
+        args: draft,
+        exec: () => slot.store.enqueuePendingTurnInput(draft),
+        summarize,
+        expectedError: (e) => mayConflict && isLashStoreError(e, 'PendingTurnInputSourceKeyConflict'),
+      });
+      if (!outcome.ok) return;
+      if (conflicting)
+        ctx.violation(`${slot.sessionId}: a replay of source key ${draft.sourceKey} with other content was accepted`);
+      else if (outcome.value.inputId !== prior.inputId) {
+        ctx.violation(
+          `${slot.sessionId}: a replay of source key ${draft.sourceKey} returned input ${outcome.value.inputId}, not the stored ${prior.inputId}`,
+        );
+      }
+      return;
+    }
+    const keyed = rng.chance(0.6);
+    const { ingress, input } = this.#turnInput(opId);
+    const draft: PendingTurnInputDraft = {
+      sessionId: slot.sessionId,
+      inputId: !keyed && rng.chance(0.6) ? `${opId}:input` : null,
+      sourceKey: keyed ? `crash:${opId}:input` : null,
+      ingress,
+      input,
+    };
+    const outcome = await ctx.run({
+      id: opId,
+      module: SESSION_MODULE,
+      db: slot.sessionId,
+      op: 'enqueueInput',
+      args: draft,
+      exec: () => slot.store.enqueuePendingTurnInput(draft),
+      summarize,
+    });
+    if (outcome.ok && keyed && slot.inputKeys.length < 40) slot.inputKeys.push({ draft, inputId: outcome.value.inputId });
+  }
+
+  /**
+   * Claims turn input under the slot's lease: the active input of a turn at a checkpoint, next-turn
+   * input at idle, or both input and queued work at a checkpoint (`claimCheckpointWork`).
+   */
+  async #claimInputs(slot: Slot): Promise<void> {
+    if (!slot.lease || slot.inputClaims.length >= 2) return;
+    const { ctx } = this;
+    const { rng } = ctx;
+    const fence = fenceOf(slot.lease);
+    const S = slot.sessionId;
+    const kind = rng.weighted({ active: 3, next: 2, checkpoint: 2 });
+    const maxInputs = rng.between(1, 3);
+    const turnId = rng.pick(CRASH_ACTIVE_TURNS);
+    const checkpoint: CheckpointKind = rng.pick(['afterWork', 'beforeCompletion'] as const);
+    const base = { sessionId: S, fence, owner: ctx.identity, maxInputs };
+    const keep = (claim: TurnInputClaim | null) => {
+      if (claim) slot.inputClaims.push(claim);
+    };
+    if (kind === 'active') {
+      const args = { ...base, turnId, checkpoint };
+      const outcome = await ctx.run({
+        id: ctx.nextOpId(),
+        module: SESSION_MODULE,
+        db: S,
+        op: 'claimActiveInputs',
+        args,
+        exec: () => slot.store.claimActiveTurnInputs(S, fence, args.owner, turnId, checkpoint, maxInputs),
+        summarize: summarizeInputClaim,
+      });
+      if (outcome.ok) keep(outcome.value);
+      else this.#forgetLease(slot);
+    } else if (kind === 'next') {
+      const outcome = await ctx.run({
+        id: ctx.nextOpId(),
+        module: SESSION_MODULE,
+        db: S,
+        op: 'claimNextInputs',
+        args: base,
+        exec: () => slot.store.claimNextTurnInputs(S, fence, base.owner, maxInputs),
+        summarize: summarizeInputClaim,
+      });
+      if (outcome.ok) keep(outcome.value);
+      else this.#forgetLease(slot);
+    } else {
+      const maxBatches = slot.claim ? 0 : rng.int(3);
+      const args = { ...base, turnId, checkpoint, maxBatches };
+      const outcome = await ctx.run({
+        id: ctx.nextOpId(),
+        module: SESSION_MODULE,
+        db: S,
+        op: 'claimCheckpointWork',
+        args,
+        exec: () => slot.store.claimCheckpointWork(S, fence, args.owner, turnId, checkpoint, maxInputs, maxBatches),
+        summarize: ([inputs, work]) => ({
+          inputs: summarizeInputClaim(inputs),
+          work: work === null ? null : { claimId: work.claimId, batchIds: work.batches.map((b) => b.batchId) },
+        }),
+      });
+      if (!outcome.ok) {
+        this.#forgetLease(slot);
+        return;
+      }
+      keep(outcome.value[0]);
+      if (outcome.value[1]) slot.claim = outcome.value[1];
+    }
+  }
+
+  /** Gives back claimed input: every claim of a lease the child lost, and the oldest one it still holds. */
+  async #abandonInputs(slot: Slot): Promise<void> {
+    const { ctx } = this;
+    const claims = [...slot.orphanClaims.splice(0), ...slot.inputClaims.splice(0, 1)];
+    if (claims.length === 0) return;
+    await ctx.run({
+      id: ctx.nextOpId(),
+      module: SESSION_MODULE,
+      db: slot.sessionId,
+      op: 'abandonInputs',
+      args: { claims },
+      exec: () => slot.store.abandonTurnInputClaims(claims),
+      summarize: () => null,
+    });
+  }
+
+  /**
+   * Puts attachment bytes through the session facade: the intent is recorded in the manifest before
+   * the bytes are written. Ownerless puts are mostly adopted explicitly by the next commit and
+   * sometimes left as orphans; turn-owned puts are adopted by the stamped commit of their turn.
+   */
+  async #putAttachment(slot: Slot): Promise<void> {
+    const { ctx } = this;
+    const { rng } = ctx;
+    const opId = ctx.nextOpId();
+    const turnOwned = rng.chance(0.35);
+    if (turnOwned) slot.turnId ??= `${opId}:turn`;
+    const args: AttachmentPutArgs = {
+      sessionId: slot.sessionId,
+      bytes: rng.bytes(rng.between(16, 4096)),
+      turnId: turnOwned ? slot.turnId : null,
+      adopt: !turnOwned && rng.chance(0.75),
+    };
+    const outcome = await ctx.run({
+      id: opId,
+      module: SESSION_MODULE,
+      db: slot.sessionId,
+      op: 'putAttachment',
+      args,
+      exec: () => putAttachment(this.#attachments, slot.store, args, opId),
+      summarize: (r) => ({ id: r.id, byteLen: r.byteLen }),
+    });
+    if (outcome.ok && args.adopt && slot.toAdopt.length < 8) slot.toAdopt.push(outcome.value.id);
+  }
+
+  /** The host's reclamation lever over every session database of the campaign and the shared attachment store. */
+  async #reclaimAttachments(slot: Slot): Promise<void> {
+    const { ctx } = this;
+    this.#rootSet ??= new SqliteSessionStoreFactory(sessionsDir(ctx.dir));
+    const rootSet = this.#rootSet;
+    const args: ReclaimArgs = { gracePeriodMs: CRASH_ATTACHMENT_GRACE_MS };
+    const outcome = await ctx.run<AttachmentReclamationReport>({
+      id: ctx.nextOpId(),
+      module: SESSION_MODULE,
+      db: slot.sessionId,
+      op: 'reclaimAttachments',
+      args,
+      exec: () => reclaimUnreferencedAttachments(rootSet, this.#attachments, args.gracePeriodMs),
+      summarize: (r) => r,
+    });
+    if (!outcome.ok) return;
+    const r = outcome.value;
+    if (r.deletedWhileReferenced.length > 0) {
+      ctx.violation(`reclamation deleted referenced attachments ${r.deletedWhileReferenced.join(', ')}`);
+    }
+    if (r.failedIds.length > 0) ctx.violation(`reclamation failed on attachments ${r.failedIds.join(', ')}`);
   }
 
   async #putBlob(slot: Slot): Promise<void> {
@@ -536,6 +868,22 @@ class SessionChild implements ChildWorkload {
   }
 }
 
+/** A put through the session facade, owned by `args.turnId` when set (the parent retries with the same call). */
+export async function putAttachment(
+  backend: FileAttachmentStore,
+  store: Store,
+  args: AttachmentPutArgs,
+  label: string,
+): Promise<AttachmentRef> {
+  const facade = new SessionAttachmentStore(backend, store, args.sessionId);
+  const binding = args.turnId === null ? null : facade.bindTurnScoped(args.turnId);
+  try {
+    return await facade.put(args.bytes, { mediaType: 'application/octet-stream', label });
+  } finally {
+    binding?.release();
+  }
+}
+
 function summarizeClaim(o: SessionExecutionLeaseClaimOutcome): unknown {
   return o.kind === 'acquired'
     ? { kind: 'acquired', leaseToken: o.lease.leaseToken, fencingToken: o.lease.fencingToken }
@@ -563,6 +911,11 @@ export async function openSessionChild(ctx: ChildContext): Promise<ChildWorkload
       sourceKeys: [],
       contents: [],
       claim: null,
+      inputKeys: [],
+      inputClaims: [],
+      orphanClaims: [],
+      toAdopt: [],
+      turnId: null,
     });
   }
   return new SessionChild(ctx, slots);

@@ -2,16 +2,28 @@
  * The session store's crash workload, parent side. After every round it reopens each session
  * database and proves: the database and its projections are sound; every acknowledged operation is
  * there (a stamped turn replays to exactly its acknowledged result); every commit's events are
- * all there, in one block, or none is; a leased session whose holder was killed is reclaimed at once;
- * and retrying each killed child's in-flight operation is idempotent or conflicts exactly as
- * 10-session-store specifies.
+ * all there, in one block, or none is, and settle exactly the claims, deferrals and attachment
+ * adoptions the state before it implies; pending turn input and the attachment manifest, as the
+ * store lists them, equal a model folded from the complete log (no input completed twice, no two
+ * inputs per source key, no committed ref forgotten); a leased session whose holder was killed is
+ * reclaimed at once; and retrying each killed child's in-flight operation is idempotent or
+ * conflicts exactly as 10-session-store specifies.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { FileAttachmentStore } from '../attachments/file-store.js';
+import { SessionAttachmentStore } from '../attachments/session-store.js';
 import { isLashStoreError } from '../errors.js';
 import { EVENT_LOG_COMPACTED } from '../events/database.js';
 import { sha256Hex } from '../json.js';
 import { completionOf, fenceOf } from '../leases/session-lease.js';
+import {
+  AGED_INTENTS_FORGOTTEN,
+  ATTACHMENT_FORGOTTEN,
+  ATTACHMENT_INTENT_RECORDED,
+  ATTACHMENT_REFS_COMMITTED,
+  ATTACHMENTS_ADOPTED,
+} from '../projections/session/attachments.js';
 import {
   BLOBS_COLLECTED,
   LEASE_ACQUIRED,
@@ -20,6 +32,7 @@ import {
   RUNTIME_STATE_COMMITTED,
   SESSION_META_SAVED,
   TURN_COMMIT_RECORDED,
+  VACUUMED,
 } from '../projections/session/events.js';
 import {
   QUEUED_WORK_CANCELLED,
@@ -28,9 +41,19 @@ import {
   QUEUED_WORK_COMPLETED,
   QUEUED_WORK_ENQUEUED,
 } from '../projections/session/queued-work.js';
+import {
+  TURN_INPUT_CLAIM_ABANDONED,
+  TURN_INPUT_ENQUEUED,
+  TURN_INPUTS_CANCELLED,
+  TURN_INPUTS_CLAIMED,
+  TURN_INPUTS_COMPLETED,
+  TURN_INPUTS_DEFERRED,
+} from '../projections/session/turn-input.js';
 import { Store } from '../stores/store.js';
+import type { AttachmentIntent } from '../types/attachments.js';
 import type {
   HydratedSessionCheckpoint,
+  PendingTurnInputDraft,
   QueuedWorkBatchDraft,
   RuntimeCommit,
   RuntimeCommitResult,
@@ -38,12 +61,22 @@ import type {
   SessionExecutionLease,
   SessionExecutionLeaseCompletion,
   SessionMeta,
+  TurnInputClaim,
+  TurnInputState,
 } from '../types/session.js';
 import { DatabaseWatch, type HistoryEvent } from './history.js';
 import type { Findings, ModuleVerifier, OpRecord, RecoveryContext, RetryOutcome, VerifierSetup } from './module.js';
-import { digestOf, sameJson } from './protocol.js';
-import type { BlobPutArgs, CompactArgs } from './session-child.js';
+import { digestOf, sameJson, toWire, type WireJson } from './protocol.js';
 import {
+  type AttachmentPutArgs,
+  type BlobPutArgs,
+  type CompactArgs,
+  INPUT_CLAIM_OPS,
+  putAttachment,
+  type TurnInputClaimSummary,
+} from './session-child.js';
+import {
+  attachmentRoot,
   CRASH_LEASE_TTL_MS,
   CRASH_SESSIONS,
   commitOpOf,
@@ -65,16 +98,68 @@ type OpLookup = (id: string) => OpRecord | undefined;
 /** Event types a commit may append after its `RuntimeStateCommitted`, in the order it appends them. */
 const COMMIT_TAIL = new Set([
   QUEUED_WORK_COMPLETED,
-  'TurnInputsCompleted',
-  'TurnInputsDeferred',
-  'AttachmentsAdopted',
+  TURN_INPUTS_COMPLETED,
+  TURN_INPUTS_DEFERRED,
+  ATTACHMENTS_ADOPTED,
   QUEUED_WORK_ENQUEUED,
   TURN_COMMIT_RECORDED,
   LEASE_RELEASED,
 ]);
 
+/** Event types only a commit appends: one outside a commit's block is a partial operation. */
+const COMMIT_ONLY = new Set([
+  TURN_COMMIT_RECORDED,
+  QUEUED_WORK_COMPLETED,
+  TURN_INPUTS_COMPLETED,
+  TURN_INPUTS_DEFERRED,
+  ATTACHMENTS_ADOPTED,
+]);
+
+/** Canonical digest of submitted turn input: `null` members dropped at any depth (absent ≡ null, 10 §3.2.1). */
+export function inputDigest(input: unknown): string {
+  const strip = (v: WireJson): WireJson => {
+    if (v === null || typeof v !== 'object') return v;
+    if (Array.isArray(v)) return v.map(strip);
+    const out: { [key: string]: WireJson } = {};
+    for (const [k, m] of Object.entries(v)) if (m !== null) out[k] = strip(m);
+    return out;
+  };
+  return digestOf(strip(toWire(input)));
+}
+
+/** Ingress as the model keeps it. */
+interface IngressModel {
+  kind: 'activeTurn' | 'nextTurn';
+  turnId: string | null;
+  minBoundary: string | null;
+}
+
+function ingressOf(value: unknown): IngressModel {
+  const i = value as { kind: 'activeTurn' | 'nextTurn'; turnId?: string; minBoundary?: string };
+  return { kind: i.kind, turnId: i.turnId ?? null, minBoundary: i.minBoundary ?? null };
+}
+
+/** One pending-turn-input row as the log says it is. */
+interface InputModel {
+  sourceKey: string | null;
+  state: TurnInputState;
+  ingress: IngressModel;
+  digest: string;
+  /** `claimId leaseToken` of the claim holding it, or null. */
+  holder: string | null;
+  claimId: string | null;
+  generation: number;
+}
+
+/** One attachment-manifest row as the log says it is. */
+interface ManifestModel {
+  committed: boolean;
+  ownerKind: string | null;
+  ownerId: string | null;
+}
+
 /** Everything the parent folded out of one session database's complete history. */
-class SessionIndex {
+export class SessionIndex {
   readonly turns = new Map<string, { hash: string; result: unknown }>();
   readonly commitsByOp = new Map<string, { headRevision: number; checkpointRef: string | null }>();
   readonly batches = new Map<string, string | null>();
@@ -89,21 +174,76 @@ class SessionIndex {
   /** Batch → the claim holding it (`claimId leaseToken`), and every claim id ever granted. */
   readonly holders = new Map<string, string>();
   readonly claimIds = new Set<string>();
+  /** Pending turn input of this session, by input id; source key → input id; content digest → input id. */
+  readonly inputs = new Map<string, InputModel>();
+  readonly inputByKey = new Map<string, string>();
+  readonly inputByDigest = new Map<string, string>();
+  /** Turn-input claim ids ever granted, and the owner incarnation of every claim (queued and input). */
+  readonly inputClaimIds = new Set<string>();
+  readonly claimOwners = new Map<string, string>();
+  readonly abandonedInputClaims = new Set<string>();
+  /** Every input a `TurnInputsCompleted` ever named: a second completion is a double delivery. */
+  readonly #completed = new Set<string>();
+  /** The attachment manifest rows of this session, by attachment id, and what the log did to them. */
+  readonly manifest = new Map<string, ManifestModel>();
+  readonly intents = new Set<string>();
+  readonly reconciled = new Set<string>();
+  /** Commit operation → the attachment ids its `AttachmentsAdopted` stamped. */
+  readonly adoptedByOp = new Map<string, string[]>();
   lease: LeaseState = { leaseToken: null, fencingToken: 0, pid: null, expiresAtMs: 0 };
   headRevision = 0;
   headCheckpointRef: string | null = null;
 
   constructor(
     readonly name: string,
+    readonly sessionId: string,
     readonly findings: Findings,
   ) {}
+
+  /** The input ids `listPendingTurnInputs` must return now (R5: claims of the live generation hide their rows). */
+  pendingInputs(nowMs: number): Map<string, TurnInputState> {
+    const live = this.lease.leaseToken !== null && this.lease.expiresAtMs > nowMs ? this.lease.fencingToken : null;
+    const out = new Map<string, TurnInputState>();
+    for (const [id, row] of this.inputs) {
+      if (row.state !== 'pendingActive' && row.state !== 'deferredNextTurn') continue;
+      if (row.holder !== null && row.generation === live) continue;
+      out.set(id, row.state);
+    }
+    return out;
+  }
+
+  /** R6 for turn input: the claim holds exactly the listed inputs. */
+  ownsInputs(claimId: string, leaseToken: string, inputIds: readonly string[]): boolean {
+    const holder = `${claimId} ${leaseToken}`;
+    const held = [...this.inputs].filter(([, r]) => r.holder === holder).map(([id]) => id);
+    const listed = new Set(inputIds);
+    return held.length === listed.size && held.every((id) => listed.has(id));
+  }
+
+  /** Inputs an interrupt of `turnId` defers now (10 §3.1.2 step 14), in enqueue order. */
+  #interruptible(turnId: string): string[] {
+    return [...this.inputs]
+      .filter(([, r]) => r.state === 'pendingActive' && r.ingress.kind === 'activeTurn' && r.ingress.turnId === turnId)
+      .map(([id]) => id);
+  }
+
+  /** Attachments a commit adopts now (10 §3.1.2 step 15): listed uncommitted rows, then the stamped turn's own. */
+  #adoptable(commit: RuntimeCommit): Set<string> {
+    const out = new Set<string>();
+    for (const id of commit.committedAttachmentIds) if (this.manifest.get(id)?.committed === false) out.add(id);
+    const turn = commit.turnCommit?.turnId;
+    if (turn !== undefined) {
+      for (const [id, row] of this.manifest) if (!row.committed && row.ownerKind === 'turn' && row.ownerId === turn) out.add(id);
+    }
+    return out;
+  }
 
   /** Folds new events in order; checks that every commit's events form one complete block. */
   ingest(events: readonly HistoryEvent[], ops: OpLookup): void {
     const consumed = new Set<number>();
     events.forEach((event, i) => {
       if (event.type === RUNTIME_STATE_COMMITTED) this.#checkCommitBlock(events, i, ops, consumed);
-      else if ((event.type === TURN_COMMIT_RECORDED || event.type === QUEUED_WORK_COMPLETED) && !consumed.has(event.seq)) {
+      else if (COMMIT_ONLY.has(event.type) && !consumed.has(event.seq)) {
         this.findings.divergence(`${this.name}: ${event.type} at seq ${event.seq} is not part of a commit`);
       }
       this.#fold(event);
@@ -120,8 +260,14 @@ class SessionIndex {
       return;
     }
     const commit = op.args as RuntimeCommit;
+    // What the state before the commit implies it settles, defers and adopts.
+    const deferred = commit.interruptedTurnInputTurnId === null ? [] : this.#interruptible(commit.interruptedTurnInputTurnId);
+    const adopted = this.#adoptable(commit);
     const expected: string[] = [];
     for (const _ of commit.completedQueueClaims) expected.push(QUEUED_WORK_COMPLETED);
+    for (const _ of commit.completedTurnInputClaims) expected.push(TURN_INPUTS_COMPLETED);
+    if (deferred.length > 0) expected.push(TURN_INPUTS_DEFERRED);
+    if (adopted.size > 0) expected.push(ATTACHMENTS_ADOPTED);
     for (const draft of commit.enqueuedQueueBatches) {
       if (draft.sourceKey === null || !this.liveByKey.has(draft.sourceKey)) expected.push(QUEUED_WORK_ENQUEUED);
     }
@@ -141,6 +287,7 @@ class SessionIndex {
       return;
     }
     for (const e of tail) consumed.add(e.seq);
+    this.#checkSettlement(opId as string, event.seq, commit, tail, deferred, adopted);
     const record = tail.find((e) => e.type === TURN_COMMIT_RECORDED);
     if (record && commit.turnCommit) {
       const r = record.data as unknown as { stamp: { turnId: string; turnCommitHash: string }; result: RuntimeCommitResult };
@@ -155,8 +302,40 @@ class SessionIndex {
     }
   }
 
+  /** The settlement events of a commit name exactly the inputs and attachments it had to settle. */
+  #checkSettlement(
+    opId: string,
+    seq: number,
+    commit: RuntimeCommit,
+    tail: readonly HistoryEvent[],
+    deferred: readonly string[],
+    adopted: ReadonlySet<string>,
+  ): void {
+    const bad = (what: string) => this.findings.divergence(`${this.name}: commit ${opId} at seq ${seq}: ${what}`);
+    const completions = tail.filter((e) => e.type === TURN_INPUTS_COMPLETED);
+    commit.completedTurnInputClaims.forEach((c, k) => {
+      const d = completions[k]?.data as { claimId: string; inputIds: string[] } | undefined;
+      if (!d || d.claimId !== c.claimId || !sameJson(d.inputIds, c.inputIds)) {
+        bad(`completion of turn-input claim ${c.claimId} does not name its inputs`);
+      }
+    });
+    const deferral = tail.find((e) => e.type === TURN_INPUTS_DEFERRED)?.data as { inputIds: string[] } | undefined;
+    if (deferral && !sameJson(deferral.inputIds, deferred)) {
+      bad(`deferred [${deferral.inputIds.join(', ')}], the pending input of the interrupted turn is [${deferred.join(', ')}]`);
+    }
+    const adoption = tail.find((e) => e.type === ATTACHMENTS_ADOPTED)?.data as { attachmentIds: string[] } | undefined;
+    const stamped = adoption ? adoption.attachmentIds : [];
+    if (stamped.length !== adopted.size || stamped.some((id) => !adopted.has(id))) {
+      bad(`adopted [${stamped.join(', ')}], the uncommitted rows it names or owns are [${[...adopted].join(', ')}]`);
+    }
+    this.adoptedByOp.set(opId, stamped);
+    const listed = new Set(commit.committedAttachmentIds);
+    this.findings.count('attachments.adoptedByTurn', stamped.filter((id) => !listed.has(id)).length);
+  }
+
   #fold(event: HistoryEvent): void {
     const d = event.data as Record<string, unknown>;
+    if (this.#foldInputOrAttachment(event.type, d)) return;
     switch (event.type) {
       case RUNTIME_STATE_COMMITTED: {
         const head = d.head as { headRevision: number; checkpointRef: string | null; agentFrames: unknown };
@@ -203,6 +382,7 @@ class SessionIndex {
         return;
       case QUEUED_WORK_CLAIMED:
         this.claimIds.add(d.claimId as string);
+        this.claimOwners.set(d.claimId as string, (d.owner as { incarnationId: string }).incarnationId);
         for (const id of d.batchIds as string[]) this.holders.set(id, `${d.claimId} ${d.leaseToken}`);
         return;
       case QUEUED_WORK_CLAIM_ABANDONED:
@@ -248,6 +428,166 @@ class SessionIndex {
     }
   }
 
+  /** Folds a turn-input or attachment-manifest event; false for any other type. */
+  #foldInputOrAttachment(type: string, d: Record<string, unknown>): boolean {
+    const bad = (what: string) => this.findings.divergence(`${this.name}: ${type}: ${what}`);
+    switch (type) {
+      case TURN_INPUT_ENQUEUED: {
+        const i = d.input as {
+          inputId: string;
+          sessionId: string;
+          sourceKey: string | null;
+          state: TurnInputState;
+          ingress: unknown;
+          input: unknown;
+        };
+        if (this.inputs.has(i.inputId)) bad(`input ${i.inputId} enqueued twice`);
+        if (i.sourceKey !== null) {
+          const other = this.inputByKey.get(i.sourceKey);
+          if (other !== undefined) bad(`inputs ${other} and ${i.inputId} share source key ${i.sourceKey}`);
+          this.inputByKey.set(i.sourceKey, i.inputId);
+        }
+        const digest = inputDigest(i.input);
+        this.inputByDigest.set(digest, i.inputId);
+        this.inputs.set(i.inputId, {
+          sourceKey: i.sourceKey,
+          state: i.state,
+          ingress: ingressOf(i.ingress),
+          digest,
+          holder: null,
+          claimId: null,
+          generation: 0,
+        });
+        this.findings.count('turnInputs.enqueued');
+        return true;
+      }
+      case TURN_INPUTS_CLAIMED: {
+        const mode = d.mode as { kind: string; turnId?: string; checkpoint?: string };
+        const generation = d.sessionLeaseGeneration as number;
+        for (const id of d.inputIds as string[]) {
+          const row = this.inputs.get(id);
+          if (!row) {
+            bad(`claim ${d.claimId} took input ${id}, which was never enqueued`);
+            continue;
+          }
+          const wanted = mode.kind === 'activeTurn' ? 'pendingActive' : 'deferredNextTurn';
+          if (row.state !== wanted) bad(`claim ${d.claimId} took input ${id} in state ${row.state}`);
+          else if (
+            mode.kind === 'activeTurn' &&
+            (row.ingress.turnId !== mode.turnId || (mode.checkpoint === 'afterWork' && row.ingress.minBoundary !== 'afterWork'))
+          ) {
+            bad(
+              `claim ${d.claimId} at ${mode.turnId}/${mode.checkpoint} took input ${id} for ${row.ingress.turnId}/${row.ingress.minBoundary}`,
+            );
+          }
+          if (row.holder !== null && row.generation === generation)
+            bad(`claim ${d.claimId} took input ${id} from its own generation`);
+          row.state = d.state as TurnInputState;
+          row.holder = `${d.claimId} ${d.leaseToken}`;
+          row.claimId = d.claimId as string;
+          row.generation = generation;
+        }
+        this.inputClaimIds.add(d.claimId as string);
+        this.claimOwners.set(d.claimId as string, (d.owner as { incarnationId: string }).incarnationId);
+        this.findings.count('turnInputs.claimed', (d.inputIds as string[]).length);
+        return true;
+      }
+      case TURN_INPUT_CLAIM_ABANDONED: {
+        const holder = `${d.claimId} ${d.leaseToken}`;
+        for (const id of d.inputIds as string[]) {
+          const row = this.inputs.get(id);
+          if (!row || row.holder !== holder) {
+            bad(`abandon of ${d.claimId} released input ${id}, which it did not hold`);
+            continue;
+          }
+          if (row.state === 'accepted') row.state = d.restoreState as TurnInputState;
+          row.holder = null;
+          row.claimId = null;
+          row.generation = 0;
+        }
+        this.abandonedInputClaims.add(d.claimId as string);
+        this.findings.count('turnInputs.abandoned', (d.inputIds as string[]).length);
+        return true;
+      }
+      case TURN_INPUTS_CANCELLED:
+        for (const id of d.inputIds as string[]) {
+          const row = this.inputs.get(id);
+          if (row) Object.assign(row, { state: 'cancelled', holder: null, claimId: null, generation: 0 });
+        }
+        return true;
+      case TURN_INPUTS_COMPLETED:
+        for (const id of d.inputIds as string[]) {
+          const row = this.inputs.get(id);
+          if (!row) bad(`input ${id} completed but never enqueued`);
+          else if (this.#completed.has(id)) bad(`input ${id} completed twice (again by claim ${d.claimId})`);
+          else if (row.claimId !== d.claimId) bad(`input ${id} completed by claim ${d.claimId}, which does not hold it`);
+          this.#completed.add(id);
+          if (row) Object.assign(row, { state: 'completed', holder: null, claimId: null, generation: 0 });
+        }
+        this.findings.count('turnInputs.completed', (d.inputIds as string[]).length);
+        return true;
+      case TURN_INPUTS_DEFERRED:
+        for (const id of d.inputIds as string[]) {
+          const row = this.inputs.get(id);
+          if (row?.state !== 'pendingActive') {
+            bad(`input ${id} deferred in state ${row?.state ?? 'missing'}`);
+            continue;
+          }
+          Object.assign(row, {
+            state: 'deferredNextTurn',
+            ingress: { kind: 'nextTurn', turnId: null, minBoundary: null },
+            holder: null,
+            claimId: null,
+            generation: 0,
+          });
+        }
+        this.findings.count('turnInputs.deferred', (d.inputIds as string[]).length);
+        return true;
+      case VACUUMED:
+        for (const id of (d.inputIds as string[] | undefined) ?? []) {
+          const key = this.inputs.get(id)?.sourceKey;
+          if (key !== undefined && key !== null && this.inputByKey.get(key) === id) this.inputByKey.delete(key);
+          this.inputs.delete(id);
+        }
+        return false;
+      case ATTACHMENT_INTENT_RECORDED: {
+        const i = d.intent as unknown as AttachmentIntent;
+        if (i.sessionId !== this.sessionId) return true;
+        const row = this.manifest.get(i.attachmentId);
+        this.manifest.set(i.attachmentId, { committed: row?.committed ?? false, ownerKind: i.ownerKind, ownerId: i.ownerId });
+        this.intents.add(i.attachmentId);
+        this.findings.count('attachments.intents');
+        return true;
+      }
+      case ATTACHMENTS_ADOPTED:
+      case ATTACHMENT_REFS_COMMITTED:
+        if (d.sessionId !== this.sessionId) return true;
+        for (const id of d.attachmentIds as string[]) {
+          const row = this.manifest.get(id);
+          if (!row || row.committed)
+            bad(`stamped attachment ${id}, which is ${row ? 'already committed' : 'not in the manifest'}`);
+          else row.committed = true;
+        }
+        this.findings.count('attachments.adopted', (d.attachmentIds as string[]).length);
+        return true;
+      case ATTACHMENT_FORGOTTEN:
+        if (d.sessionId === this.sessionId) this.manifest.delete(d.attachmentId as string);
+        return true;
+      case AGED_INTENTS_FORGOTTEN:
+        for (const key of d.rows as { sessionId: string; attachmentId: string }[]) {
+          if (key.sessionId !== this.sessionId) continue;
+          const row = this.manifest.get(key.attachmentId);
+          if (row?.committed) bad(`reconciliation forgot the committed attachment ${key.attachmentId}`);
+          this.manifest.delete(key.attachmentId);
+          this.reconciled.add(key.attachmentId);
+          this.findings.count('attachments.reconciled');
+        }
+        return true;
+      default:
+        return false;
+    }
+  }
+
   /** R6: the completion's claim holds exactly its listed batches. */
   owns(claimId: string, leaseToken: string, batchIds: readonly string[]): boolean {
     const holder = `${claimId} ${leaseToken}`;
@@ -268,12 +608,20 @@ class SessionIndex {
 type CommitPrediction =
   | { kind: 'replay'; result: unknown }
   | { kind: 'conflict'; actual: number }
-  | { kind: 'superseded'; claimId: string }
+  | { kind: 'superseded'; claimId: string; code: 'QueuedWorkClaimSuperseded' | 'TurnInputClaimSuperseded' }
   | { kind: 'commit'; headRevision: number };
 
 function describe(error: unknown): string {
   if (isLashStoreError(error)) return `${error.code}: ${error.message}`;
   return error instanceof Error ? error.message : String(error);
+}
+
+/** What the store listed after a round, next to the model (fact checks use it). */
+interface Snapshot {
+  liveBatches: ReadonlySet<string>;
+  pendingInputs: ReadonlyMap<string, TurnInputState>;
+  refs: ReadonlySet<string>;
+  uncommitted: ReadonlySet<string>;
 }
 
 /** What the final check needs to know about one acknowledged operation (kept for the whole campaign). */
@@ -288,6 +636,8 @@ type Fact =
       resultDigest: string;
       batchIds: string[];
       refs: (string | null)[];
+      /** Inputs the commit completed (its turn-input claims). */
+      inputIds: string[];
     }
   | { op: 'lease'; id: string; leaseToken: string; fencingToken: number }
   | { op: 'renew'; id: string; expiresAtEpochMs: number }
@@ -297,7 +647,11 @@ type Fact =
   | { op: 'putBlob'; id: string; ref: string; sha: string }
   | { op: 'putCheckpoint'; id: string; checkpointRef: string; turnState: string }
   | { op: 'saveMeta'; id: string; sessionName: string }
-  | { op: 'compact'; id: string; snapshotSeq: number; deletedEventCount: number };
+  | { op: 'compact'; id: string; snapshotSeq: number; deletedEventCount: number }
+  | { op: 'enqueueInput'; id: string; inputId: string; sourceKey: string | null }
+  | { op: 'claimInputs'; id: string; claimId: string | null; workClaimId: string | null }
+  | { op: 'abandonInputs'; id: string; holders: string[] }
+  | { op: 'putAttachment'; id: string; attachmentId: string; sha: string };
 
 /** The compact fact of an acknowledged operation, or null for operations with nothing to check. */
 function factOf(op: OpRecord): Fact | null {
@@ -321,7 +675,29 @@ function factOf(op: OpRecord): Fact | null {
           result.manifest.pluginSnapshotRef,
           result.manifest.executionStateRef,
         ],
+        inputIds: commit.completedTurnInputClaims.flatMap((c) => c.inputIds),
       };
+    }
+    case 'enqueueInput': {
+      const r = op.result as { inputId: string; sourceKey: string | null };
+      return { op: 'enqueueInput', id, inputId: r.inputId, sourceKey: r.sourceKey };
+    }
+    case 'claimActiveInputs':
+    case 'claimNextInputs':
+    case 'claimCheckpointWork': {
+      const both = op.op === 'claimCheckpointWork';
+      const inputs = (both ? (op.result as { inputs: unknown }).inputs : op.result) as TurnInputClaimSummary | null;
+      const work = both ? (op.result as { work: { claimId: string } | null }).work : null;
+      if (inputs === null && work === null) return null;
+      return { op: 'claimInputs', id, claimId: inputs?.claimId ?? null, workClaimId: work?.claimId ?? null };
+    }
+    case 'abandonInputs': {
+      const claims = (op.args as { claims: TurnInputClaim[] }).claims;
+      return { op: 'abandonInputs', id, holders: claims.map((c) => `${c.claimId} ${c.leaseToken}`) };
+    }
+    case 'putAttachment': {
+      const r = op.result as { id: string };
+      return { op: 'putAttachment', id, attachmentId: r.id, sha: sha256Hex((op.args as AttachmentPutArgs).bytes) };
     }
     case 'claimLease':
     case 'reclaimLease': {
@@ -409,7 +785,13 @@ class SessionDb {
    * only learns of them at the next ingest): the head after retried commits, a retried release of
    * the held lease, batches retried commits completed.
    */
-  recovery = { head: 0, headCheckpointRef: null as string | null, leaseReleased: false, consumed: new Set<string>() };
+  recovery = {
+    head: 0,
+    headCheckpointRef: null as string | null,
+    leaseReleased: false,
+    consumed: new Set<string>(),
+    consumedInputs: new Set<string>(),
+  };
 
   constructor(
     readonly sessionId: string,
@@ -417,7 +799,7 @@ class SessionDb {
     readonly watch: DatabaseWatch,
     readonly findings: Findings,
   ) {
-    this.index = new SessionIndex(watch.name, findings);
+    this.index = new SessionIndex(watch.name, sessionId, findings);
   }
 }
 
@@ -425,12 +807,16 @@ class SessionVerifier implements ModuleVerifier {
   /** Operations of the current and the previous round: commits being ingested are looked up here. */
   #ops = new Map<string, OpRecord>();
   #previousOps = new Map<string, OpRecord>();
+  /** The campaign's shared attachment store (adopted bytes are read back from it; in-flight puts are retried into it). */
+  readonly #attachments: FileAttachmentStore;
 
   constructor(
     readonly dir: string,
     readonly dbs: SessionDb[],
     readonly findings: Findings,
-  ) {}
+  ) {
+    this.#attachments = new FileAttachmentStore(attachmentRoot(dir));
+  }
 
   #lookup(): OpLookup {
     const ops = this.#ops;
@@ -462,7 +848,7 @@ class SessionVerifier implements ModuleVerifier {
     if (!store) return;
     try {
       db.index.ingest(await db.watch.check(store), this.#lookup());
-      const live = new Set((await store.listQueuedWork(db.sessionId)).map((b) => b.batchId));
+      const live = await this.#snapshot(store, db);
       for (const op of ops) {
         if (op.status === 'acked') {
           if (op.op === 'reclaimLease' && (op.result as { kind: string }).kind === 'acquired') {
@@ -480,6 +866,7 @@ class SessionVerifier implements ModuleVerifier {
         headCheckpointRef: db.index.headCheckpointRef,
         leaseReleased: false,
         consumed: new Set(),
+        consumedInputs: new Set(),
       };
       const inFlight = ops.filter((op) => op.status === 'begun');
       for (const op of inFlight) if (op.op !== 'commit') await this.#retry(ctx, store, db, op);
@@ -520,16 +907,10 @@ class SessionVerifier implements ModuleVerifier {
    * The operation an acknowledged fact stands for is in the data. A stamped commit is replayed:
    * with `replay` (the original commit) right after its round, with a stamp-only commit at the end.
    */
-  async #checkFact(
-    store: Store,
-    db: SessionDb,
-    fact: Fact,
-    liveBatches: ReadonlySet<string>,
-    replay?: RuntimeCommit,
-  ): Promise<void> {
+  async #checkFact(store: Store, db: SessionDb, fact: Fact, snapshot: Snapshot, replay?: RuntimeCommit): Promise<void> {
     const { index } = db;
     const lost = (what: string) => this.findings.lost(`${db.watch.name}: acknowledged ${fact.op} ${fact.id}: ${what}`);
-    const batchGone = (batchId: string) => !index.finished.has(batchId) && !liveBatches.has(batchId);
+    const batchGone = (batchId: string) => !index.finished.has(batchId) && !snapshot.liveBatches.has(batchId);
     try {
       switch (fact.op) {
         case 'commit': {
@@ -555,8 +936,41 @@ class SessionVerifier implements ModuleVerifier {
           ) {
             lost(`checkpoint ${fact.checkpointRef} is missing`);
           }
+          for (const inputId of fact.inputIds) {
+            const state = index.inputs.get(inputId)?.state ?? 'missing';
+            if (state !== 'completed') lost(`input ${inputId} it completed is ${state}`);
+            if (snapshot.pendingInputs.has(inputId)) lost(`input ${inputId} it completed is still listed as pending`);
+          }
+          for (const attachmentId of index.adoptedByOp.get(fact.origin) ?? []) {
+            await this.#checkAdopted(store, db, snapshot, attachmentId, lost);
+          }
           return;
         }
+        case 'enqueueInput': {
+          const row = index.inputs.get(fact.inputId);
+          if (!row) lost(`input ${fact.inputId} was never enqueued`);
+          else if (fact.sourceKey !== null && index.inputByKey.get(fact.sourceKey) !== fact.inputId) {
+            lost(`source key ${fact.sourceKey} is bound to ${index.inputByKey.get(fact.sourceKey)}, not to ${fact.inputId}`);
+          }
+          return;
+        }
+        case 'claimInputs':
+          if (fact.claimId !== null && !index.inputClaimIds.has(fact.claimId)) lost(`claim ${fact.claimId} is not in the log`);
+          if (fact.workClaimId !== null && !index.claimIds.has(fact.workClaimId)) {
+            lost(`claim ${fact.workClaimId} is not in the log`);
+          }
+          return;
+        case 'abandonInputs': {
+          const released = new Set(fact.holders);
+          for (const [inputId, row] of index.inputs) {
+            if (row.holder !== null && released.has(row.holder)) lost(`input ${inputId} is still held by an abandoned claim`);
+          }
+          return;
+        }
+        case 'putAttachment':
+          if (fact.attachmentId !== fact.sha) lost('the attachment id is not the content hash');
+          if (!index.intents.has(fact.attachmentId)) lost(`the intent for ${fact.attachmentId} is not in the log`);
+          return;
         case 'lease':
           if (index.leaseTokens.get(fact.leaseToken) !== fact.fencingToken) lost(`lease ${fact.fencingToken} is not in the log`);
           return;
@@ -601,10 +1015,86 @@ class SessionVerifier implements ModuleVerifier {
       lost(`checking it failed: ${describe(error)}`);
     }
   }
-  /** A failed command appends nothing. */
+  /**
+   * Reads what the store lists now and compares it with the model folded from the log: pending turn
+   * input (R5: rows claimed by the live generation are hidden) and the attachment manifest (every
+   * row, committed or not). Returns the snapshot the fact checks use.
+   */
+  async #snapshot(store: Store, db: SessionDb): Promise<Snapshot> {
+    const { index } = db;
+    const name = db.watch.name;
+    const liveBatches = new Set((await store.listQueuedWork(db.sessionId)).map((b) => b.batchId));
+    const listed = await store.listPendingTurnInputs(db.sessionId);
+    const pendingInputs = new Map(listed.map((i) => [i.inputId, i.state]));
+    const expected = index.pendingInputs(Date.now());
+    const problems: string[] = [];
+    for (const [id, state] of pendingInputs) {
+      const want = expected.get(id);
+      if (want === undefined)
+        problems.push(`input ${id} is listed as ${state}; the log says ${index.inputs.get(id)?.state ?? 'never enqueued'}`);
+      else if (want !== state) problems.push(`input ${id} is listed as ${state}; the log says ${want}`);
+    }
+    for (const [id, state] of expected) if (!pendingInputs.has(id)) problems.push(`pending input ${id} (${state}) is not listed`);
+    const refs = new Set(await store.listAllRefs());
+    const uncommitted = new Set(
+      (await store.listUncommitted(Number.MAX_SAFE_INTEGER))
+        .filter((e) => e.sessionId === db.sessionId)
+        .map((e) => e.attachmentId),
+    );
+    for (const [id, row] of index.manifest) {
+      if (!refs.has(id)) problems.push(`attachment ${id} is not in the manifest`);
+      else if (row.committed === uncommitted.has(id)) {
+        problems.push(`attachment ${id} is ${row.committed ? 'uncommitted' : 'committed'}; the log says otherwise`);
+      }
+    }
+    for (const id of refs) if (!index.manifest.has(id)) problems.push(`attachment ${id} is in the manifest; the log forgot it`);
+    for (const problem of problems.slice(0, 5)) this.findings.divergence(`${name}: ${problem}`);
+    if (problems.length > 5) this.findings.divergence(`${name}: … and ${problems.length - 5} more store/log mismatches`);
+    return { liveBatches, pendingInputs, refs, uncommitted };
+  }
+
+  /** An attachment an acknowledged commit adopted is committed in the manifest and its bytes are readable. */
+  async #checkAdopted(
+    store: Store,
+    db: SessionDb,
+    snapshot: Snapshot,
+    attachmentId: string,
+    lost: (what: string) => void,
+  ): Promise<void> {
+    if (!snapshot.refs.has(attachmentId) || snapshot.uncommitted.has(attachmentId)) {
+      lost(`adopted attachment ${attachmentId} is not committed in the manifest`);
+      return;
+    }
+    try {
+      const { bytes } = await new SessionAttachmentStore(this.#attachments, store, db.sessionId).get(attachmentId);
+      if (sha256Hex(bytes) !== attachmentId) lost(`adopted attachment ${attachmentId} reads back other bytes`);
+    } catch (error) {
+      lost(`adopted attachment ${attachmentId} cannot be read: ${describe(error)}`);
+    }
+  }
+
+  /**
+   * A failed command appends nothing. A source-key conflict on turn input is legitimate only when
+   * the key is bound to an input whose content or (after an interrupt deferral) ingress differs.
+   */
   #checkFailed(db: SessionDb, op: OpRecord): void {
-    if (op.op === 'commit' && db.index.commitsByOp.has(op.id)) {
+    const { index } = db;
+    if (op.op === 'commit' && index.commitsByOp.has(op.id)) {
       this.findings.divergence(`${db.watch.name}: commit ${op.id} failed (${op.error?.code}) but its events are in the log`);
+    }
+    if (op.op === 'enqueueInput' && op.error?.code === 'PendingTurnInputSourceKeyConflict') {
+      const draft = op.args as PendingTurnInputDraft;
+      const existingId = draft.sourceKey === null ? undefined : index.inputByKey.get(draft.sourceKey);
+      const stored = existingId === undefined ? undefined : index.inputs.get(existingId);
+      if (!stored) {
+        this.findings.divergence(
+          `${db.watch.name}: enqueue ${op.id} conflicted on source key ${draft.sourceKey}, which no input holds`,
+        );
+      } else if (stored.digest === inputDigest(draft.input) && sameJson(stored.ingress, ingressOf(draft.ingress))) {
+        this.findings.divergence(
+          `${db.watch.name}: enqueue ${op.id} conflicted although it submitted the stored input ${existingId}`,
+        );
+      }
     }
   }
 
@@ -713,6 +1203,92 @@ class SessionVerifier implements ModuleVerifier {
           resolved(before, report.deletedEventCount === 0 ? 'idempotent' : 'committed', report, retryArgs);
           return;
         }
+        case 'enqueueInput': {
+          const draft = op.args as PendingTurnInputDraft;
+          const digest = inputDigest(draft.input);
+          // A fresh draft leaves a trace of its own (its key, its explicit id or its content); a replay's key was there before.
+          const fresh = draft.sourceKey === null || draft.sourceKey === `crash:${op.id}:input`;
+          const before = !fresh
+            ? null
+            : draft.inputId !== null
+              ? index.inputs.has(draft.inputId)
+              : index.inputByDigest.has(digest);
+          if (draft.sourceKey === null && draft.inputId === null && before) {
+            // Neither a source key nor an id: sending it again would enqueue a second input, as the spec says it must.
+            resolved(true, 'notRetried');
+            return;
+          }
+          const existingId = draft.sourceKey === null ? undefined : index.inputByKey.get(draft.sourceKey);
+          try {
+            const input = await store.enqueuePendingTurnInput(draft);
+            const summary = {
+              inputId: input.inputId,
+              sourceKey: input.sourceKey,
+              enqueueSeq: input.enqueueSeq,
+              state: input.state,
+            };
+            if (existingId !== undefined) {
+              if (input.inputId !== existingId)
+                bad(`returned ${input.inputId}, source key ${draft.sourceKey} is bound to ${existingId}`);
+              resolved(before, 'idempotent', summary);
+            } else {
+              if (index.inputs.has(input.inputId)) bad(`returned the existing input ${input.inputId} for a new submission`);
+              resolved(before, 'committed', summary);
+            }
+          } catch (error) {
+            const stored = existingId === undefined ? undefined : index.inputs.get(existingId);
+            const differs =
+              stored !== undefined && (stored.digest !== digest || !sameJson(stored.ingress, ingressOf(draft.ingress)));
+            if (isLashStoreError(error, 'PendingTurnInputSourceKeyConflict') && differs) resolved(before, 'conflicted');
+            else if (
+              isLashStoreError(error, 'Backend') &&
+              draft.inputId !== null &&
+              index.inputs.has(draft.inputId) &&
+              String(error.detail).includes('already exists')
+            ) {
+              resolved(true, 'conflicted');
+            } else bad(`unexpected ${describe(error)}`);
+          }
+          return;
+        }
+        case 'claimActiveInputs':
+        case 'claimNextInputs':
+        case 'claimCheckpointWork': {
+          // Granted iff the log holds a claim of this child's owner that the child never saw acknowledged.
+          const incarnation = (op.args as { owner: { incarnationId: string } }).owner.incarnationId;
+          const acked = new Set<string>();
+          const claimOps = new Set<string>(['claimWork', ...INPUT_CLAIM_OPS]);
+          for (const o of ctx.ops) {
+            if (o.pid !== op.pid || o.status !== 'acked' || !claimOps.has(o.op) || o.result === null || o.result === undefined) {
+              continue;
+            }
+            const r = o.result as { claimId?: string; inputs?: { claimId: string } | null; work?: { claimId: string } | null };
+            for (const id of [r.claimId, r.inputs?.claimId, r.work?.claimId]) if (id !== undefined) acked.add(id);
+          }
+          const granted = [...index.claimOwners].some(([claimId, owner]) => owner === incarnation && !acked.has(claimId));
+          resolved(granted, 'notRetried');
+          return;
+        }
+        case 'abandonInputs': {
+          const claims = (op.args as { claims: TurnInputClaim[] }).claims;
+          const holders = new Set(claims.map((c) => `${c.claimId} ${c.leaseToken}`));
+          const held = [...index.inputs.values()].filter((r) => r.holder !== null && holders.has(r.holder)).length;
+          const before = claims.some((c) => index.abandonedInputClaims.has(c.claimId)) ? true : held > 0 ? false : null;
+          await store.abandonTurnInputClaims(claims);
+          resolved(before, held > 0 ? 'committed' : 'idempotent', null);
+          return;
+        }
+        case 'putAttachment': {
+          const args = op.args as AttachmentPutArgs;
+          const id = sha256Hex(args.bytes);
+          const before = index.intents.has(id);
+          const ref = await putAttachment(this.#attachments, store, args, `${op.id}/retry`);
+          if (ref.id !== id) bad(`returned ${ref.id}, not the content id ${id}`);
+          const { bytes } = await new SessionAttachmentStore(this.#attachments, store, args.sessionId).get(id);
+          if (sha256Hex(bytes) !== id) bad('the bytes read back differ');
+          resolved(before, before ? 'idempotent' : 'committed', { id: ref.id, byteLen: ref.byteLen });
+          return;
+        }
         case 'gc': {
           const report = await store.gcUnreachable();
           resolved(null, report.deletedBlobCount === 0 ? 'idempotent' : 'committed');
@@ -776,7 +1352,16 @@ class SessionVerifier implements ModuleVerifier {
     // R6: a claim that somebody re-claimed, completed or abandoned meanwhile no longer owns its batches.
     for (const c of commit.completedQueueClaims) {
       const consumed = c.batchIds.some((id) => recovery.consumed.has(id));
-      if (consumed || !index.owns(c.claimId, c.leaseToken, c.batchIds)) return { kind: 'superseded', claimId: c.claimId };
+      if (consumed || !index.owns(c.claimId, c.leaseToken, c.batchIds)) {
+        return { kind: 'superseded', claimId: c.claimId, code: 'QueuedWorkClaimSuperseded' };
+      }
+    }
+    // The same for turn input: an abandon, a completion or (next-turn input) a newer generation's claim supersedes it.
+    for (const c of commit.completedTurnInputClaims) {
+      const consumed = c.inputIds.some((id) => recovery.consumedInputs.has(id));
+      if (consumed || !index.ownsInputs(c.claimId, c.leaseToken, c.inputIds)) {
+        return { kind: 'superseded', claimId: c.claimId, code: 'TurnInputClaimSuperseded' };
+      }
     }
     return { kind: 'commit', headRevision: recovery.head + 1 };
   }
@@ -819,7 +1404,7 @@ class SessionVerifier implements ModuleVerifier {
         resolved('conflicted');
       } else if (
         prediction.kind === 'superseded' &&
-        isLashStoreError(error, 'QueuedWorkClaimSuperseded') &&
+        isLashStoreError(error, prediction.code) &&
         error.claimId === prediction.claimId
       ) {
         resolved('conflicted');
@@ -835,6 +1420,7 @@ class SessionVerifier implements ModuleVerifier {
       db.recovery.head = result.headRevision;
       db.recovery.headCheckpointRef = result.checkpointRef;
       for (const c of commit.completedQueueClaims) for (const id of c.batchIds) db.recovery.consumed.add(id);
+      for (const c of commit.completedTurnInputClaims) for (const id of c.inputIds) db.recovery.consumedInputs.add(id);
       const record: OpRecord = { ...op, id: `${op.id}/retry`, args: retry, status: 'acked', result, byParent: true };
       ctx.record(record);
       const fact = factOf(record);
@@ -848,7 +1434,7 @@ class SessionVerifier implements ModuleVerifier {
       if (!store) continue;
       try {
         db.index.ingest(await db.watch.check(store, { fullIntegrity: true }), this.#lookup());
-        const live = new Set((await store.listQueuedWork(db.sessionId)).map((b) => b.batchId));
+        const live = await this.#snapshot(store, db);
         for (const fact of db.facts) await this.#checkFact(store, db, fact, live);
         await this.#checkHead(store, db);
         const stats = db.watch.feedStats();

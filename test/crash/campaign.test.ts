@@ -18,9 +18,37 @@ test('50 kills across every fault point: nothing acknowledged lost, nothing dive
   expect(report.kills).toBe(50);
   for (const point of FAULT_POINTS) expect(report.faultPoints[point].fired, point).toBeGreaterThan(0);
   expect(report.killsByCause.timed).toBeGreaterThan(0);
-  // The workload really ran: commits, leases, queue, blobs and compactions were acknowledged.
-  for (const op of ['commit', 'claimLease', 'enqueue', 'putBlob', 'putCheckpoint', 'saveMeta', 'compact']) {
+  // The workload really ran: commits, leases, queue, blobs, compactions, pending turn input (enqueue,
+  // every claim kind, abandon) and attachments (puts, reclamation) were acknowledged.
+  for (const op of [
+    'commit',
+    'claimLease',
+    'enqueue',
+    'putBlob',
+    'putCheckpoint',
+    'saveMeta',
+    'compact',
+    'enqueueInput',
+    'claimActiveInputs',
+    'claimNextInputs',
+    'claimCheckpointWork',
+    'abandonInputs',
+    'putAttachment',
+    'reclaimAttachments',
+  ]) {
     expect(report.acknowledgedByOp[op] ?? 0, op).toBeGreaterThan(0);
+  }
+  // …and reached the log: inputs were claimed, completed by commits, deferred by interrupts and given
+  // back; attachments were adopted by commits, both listed explicitly and stamped by their turn.
+  for (const counter of [
+    'turnInputs.claimed',
+    'turnInputs.completed',
+    'turnInputs.deferred',
+    'turnInputs.abandoned',
+    'attachments.adopted',
+    'attachments.adoptedByTurn',
+  ]) {
+    expect(report.counters[counter] ?? 0, counter).toBeGreaterThan(0);
   }
   // Killed holders' leases were reclaimed at once, and in-flight operations were retried.
   expect(report.counters['recoveries.leaseReclaims'] ?? 0).toBeGreaterThan(0);

@@ -24,7 +24,7 @@ const BEFORE_COMMIT: readonly FaultPoint[] = [
  * Single-transaction operations whose history tells for sure whether they had committed (an effect
  * execution is several transactions, so a point "after commit" may follow only its claim).
  */
-const DECIDABLE = new Set(['commit', 'compact', 'enqueue', 'saveMeta', 'append', 'command', 'ingest']);
+const DECIDABLE = new Set(['commit', 'compact', 'enqueue', 'saveMeta', 'putAttachment', 'append', 'command', 'ingest']);
 
 async function focused(point: FaultPoint, attempt: number): Promise<CrashCampaignReport> {
   return runCrashCampaign({

@@ -1,30 +1,40 @@
 /**
  * The campaign's checks must be able to fail: each test hands the verifier a state that breaks one
  * invariant — an acknowledged operation that never happened, a commit whose stamp record is missing,
- * events deleted without an archive, a feed that repeats or skips, a lease held by a live stranger —
- * and expects the matching finding. The in-flight retry predictions are checked both ways too.
+ * events deleted without an archive, a feed that repeats or skips, a lease held by a live stranger,
+ * a turn input completed twice or still listed as pending, two inputs under one source key, an
+ * adopted attachment whose bytes are gone — and expects the matching finding. The in-flight retry
+ * predictions are checked both ways too.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { Subject } from 'rxjs';
 import { describe, expect, test } from 'vitest';
-import { DatabaseWatch, type LogHandle } from '../../src/crash/history.js';
+import { DatabaseWatch, type HistoryEvent, type LogHandle } from '../../src/crash/history.js';
 import type { Findings, InFlightResolution, OpRecord, RecoveryContext } from '../../src/crash/module.js';
 import { sessionWorkloadModule } from '../../src/crash/modules.js';
 import { Prng } from '../../src/crash/prng.js';
 import { crashRegistration, processWorkloadModule } from '../../src/crash/process-workload.js';
 import { fromWire, MessageReader, toWire } from '../../src/crash/protocol.js';
-import { sessionDbPath } from '../../src/crash/session-shared.js';
+import { attachmentRoot, sessionDbPath } from '../../src/crash/session-shared.js';
+import { SessionIndex } from '../../src/crash/session-verifier.js';
 import {
   completionOf,
+  FileAttachmentStore,
   fenceOf,
   localProcessIdentity,
+  type PendingTurnInputDraft,
   type RuntimeCommit,
+  SessionAttachmentStore,
+  type SessionExecutionLease,
   SqliteProcessRegistry,
   Store,
   type StoredEvent,
   turnCommitHash,
+  turnInputCompletionOf,
 } from '../../src/index.js';
 import { campaignDir } from './support.js';
 
@@ -352,6 +362,292 @@ describe('session verifier', () => {
     await verifier.recover(context(findings, []));
     await verifier.close();
     expect(findings.divergences.some((d) => d.includes('lease held by stranger, which is not a killed child'))).toBe(true);
+  });
+});
+
+/** A lease of `alpha` under an opaque owner, on an open store. */
+async function leaseOf(store: Store, id: string): Promise<SessionExecutionLease> {
+  const owner = { ownerId: id, incarnationId: id, liveness: { kind: 'opaque' as const } };
+  const claim = await store.tryClaimSessionExecutionLease('alpha', owner, 60_000);
+  if (claim.kind !== 'acquired') throw new Error('lease busy');
+  return claim.lease;
+}
+
+function inputDraft(key: string | null, text: string): PendingTurnInputDraft {
+  return {
+    sessionId: 'alpha',
+    inputId: null,
+    sourceKey: key,
+    ingress: { kind: 'activeTurn', turnId: 'turn-a', minBoundary: 'afterWork' },
+    input: { items: [{ kind: 'text', text }], protocolTurnOptions: null, traceTurnId: null },
+  };
+}
+
+/** One history event of `alpha`'s input stream, as the campaign reads it. */
+function historyEvent(seq: number, type: string, data: unknown): HistoryEvent {
+  return { seq, stream: 'input:alpha', version: seq, type, recordedAtMs: seq, data: toWire(data) };
+}
+
+describe('session verifier: pending turn input and attachments', () => {
+  /**
+   * In `alpha`: a keyed input enqueued, claimed at a checkpoint of its turn, and completed by a stamped
+   * commit that also adopts an attachment put through the session facade (ownerless, listed).
+   */
+  async function settleOneInput(dir: string) {
+    const store = await Store.open(sessionDbPath(dir, 'alpha'));
+    try {
+      const draft = inputDraft('key-1', 'hello');
+      const input = await store.enqueuePendingTurnInput(draft);
+      const bytes = randomBytes(300);
+      const facade = new SessionAttachmentStore(new FileAttachmentStore(attachmentRoot(dir)), store, 'alpha');
+      const attachment = await facade.put(bytes, { mediaType: 'application/octet-stream' });
+      const lease = await leaseOf(store, 'child');
+      const claim = await store.claimActiveTurnInputs('alpha', fenceOf(lease), lease.owner, 'turn-a', 'afterWork', 5);
+      if (!claim) throw new Error('nothing claimed');
+      const body: RuntimeCommit = {
+        ...commitBody('settle', 0),
+        completedTurnInputClaims: [turnInputCompletionOf(claim)],
+        committedAttachmentIds: [attachment.id],
+      };
+      const commit = {
+        ...stamped(body),
+        sessionExecutionLease: fenceOf(lease),
+        releaseSessionExecutionLease: completionOf(lease),
+      };
+      const result = await store.commitRuntimeState(commit);
+      const ops = [
+        op({
+          id: 'in',
+          op: 'enqueueInput',
+          args: draft,
+          status: 'acked',
+          result: { inputId: input.inputId, sourceKey: 'key-1' },
+        }),
+        op({
+          id: 'put',
+          op: 'putAttachment',
+          args: { sessionId: 'alpha', bytes, turnId: null, adopt: true },
+          status: 'acked',
+          result: { id: attachment.id, byteLen: bytes.length },
+        }),
+        op({ id: 'settle', op: 'commit', args: commit, status: 'acked', result }),
+      ];
+      return { input, attachment, claim, ops };
+    } finally {
+      await store.close();
+    }
+  }
+
+  test('an acknowledged enqueue, claim, completion and adoption are found', async () => {
+    const dir = campaignDir();
+    const findings = new Collected();
+    const verifier = await sessionWorkloadModule.openVerifier({ dir, findings });
+    const { ops, claim } = await settleOneInput(dir);
+    const claimOp = op({ id: 'claim', op: 'claimActiveInputs', args: {}, status: 'acked', result: { claimId: claim.claimId } });
+    await verifier.recover(context(findings, [...ops, claimOp]));
+    await verifier.finalCheck(context(findings, []));
+    await verifier.close();
+    expect(findings.lostMessages).toEqual([]);
+    expect(findings.divergences).toEqual([]);
+    expect(findings.counters).toMatchObject({
+      'turnInputs.enqueued': 1,
+      'turnInputs.claimed': 1,
+      'turnInputs.completed': 1,
+      'attachments.adopted': 1,
+    });
+  });
+
+  test('an acknowledged input, claim or intent that is not in the data is lost', async () => {
+    const dir = campaignDir();
+    const findings = new Collected();
+    const verifier = await sessionWorkloadModule.openVerifier({ dir, findings });
+    const bytes = randomBytes(50);
+    await verifier.recover(
+      context(findings, [
+        op({
+          id: 'in',
+          op: 'enqueueInput',
+          args: inputDraft(null, 'x'),
+          status: 'acked',
+          result: { inputId: 'ti:ghost', sourceKey: null },
+        }),
+        op({ id: 'cl', op: 'claimNextInputs', args: {}, status: 'acked', result: { claimId: 'tic:9:9' } }),
+        op({
+          id: 'put',
+          op: 'putAttachment',
+          args: { sessionId: 'alpha', bytes, turnId: null, adopt: false },
+          status: 'acked',
+          result: { id: createHash('sha256').update(bytes).digest('hex') },
+        }),
+      ]),
+    );
+    await verifier.close();
+    expect(findings.lostMessages).toHaveLength(3);
+    expect(findings.lostMessages[0]).toContain('input ti:ghost was never enqueued');
+    expect(findings.lostMessages[1]).toContain('claim tic:9:9 is not in the log');
+    expect(findings.lostMessages[2]).toContain('is not in the log');
+  });
+
+  test('a commit that claims to complete an input it did not complete is partial, and the input is lost', async () => {
+    const dir = campaignDir();
+    const findings = new Collected();
+    const verifier = await sessionWorkloadModule.openVerifier({ dir, findings });
+    const store = await Store.open(sessionDbPath(dir, 'alpha'));
+    await store.enqueuePendingTurnInput(inputDraft('k', 'dropped'));
+    const lease = await leaseOf(store, 'child');
+    const claim = await store.claimActiveTurnInputs('alpha', fenceOf(lease), lease.owner, 'turn-a', 'afterWork', 1);
+    if (!claim) throw new Error('nothing claimed');
+    // The data holds the commit without its settlement: as if the store had dropped the completion.
+    const body = commitBody('drops', 0);
+    const result = await store.commitRuntimeState({ ...body, sessionExecutionLease: fenceOf(lease) });
+    await store.close();
+    const acked = { ...body, completedTurnInputClaims: [turnInputCompletionOf(claim)] };
+    await verifier.recover(context(findings, [op({ id: 'drops', op: 'commit', args: acked, status: 'acked', result })]));
+    await verifier.close();
+    expect(findings.divergences.some((d) => d.includes('commit drops at seq') && d.includes('is partial'))).toBe(true);
+    const inputId = claim.inputs[0]?.inputId;
+    expect(findings.lostMessages).toEqual([
+      `sessions/alpha.db: acknowledged commit drops: input ${inputId} it completed is accepted`,
+    ]);
+  });
+
+  test('an input completed twice, or two inputs under one source key, are divergences', () => {
+    const findings = new Collected();
+    const index = new SessionIndex('sessions/alpha.db', 'alpha', findings);
+    const row = (inputId: string) => ({
+      inputId,
+      sessionId: 'alpha',
+      enqueueSeq: 1,
+      sourceKey: 'same-key',
+      ingress: { kind: 'nextTurn' },
+      state: 'deferredNextTurn',
+      enqueuedAtMs: 1,
+      input: { items: [{ kind: 'text', text: inputId }], protocolTurnOptions: null, traceTurnId: null },
+    });
+    const owner = { ownerId: 'o', incarnationId: 'o', liveness: { kind: 'opaque' } };
+    index.ingest(
+      [
+        historyEvent(1, 'TurnInputEnqueued', { input: row('ti:1') }),
+        historyEvent(2, 'TurnInputEnqueued', { input: row('ti:2') }),
+        historyEvent(3, 'TurnInputsClaimed', {
+          sessionId: 'alpha',
+          claimId: 'tic:1:1',
+          leaseToken: 't',
+          fencingToken: 1,
+          sessionLeaseGeneration: 1,
+          owner,
+          mode: { kind: 'nextTurn' },
+          state: 'deferredNextTurn',
+          inputIds: ['ti:1'],
+          rowFencingTokens: [1],
+        }),
+        historyEvent(4, 'TurnInputsCompleted', { sessionId: 'alpha', claimId: 'tic:1:1', inputIds: ['ti:1'] }),
+        historyEvent(5, 'TurnInputsCompleted', { sessionId: 'alpha', claimId: 'tic:1:1', inputIds: ['ti:1'] }),
+      ],
+      () => undefined,
+    );
+    expect(findings.divergences).toContain(
+      'sessions/alpha.db: TurnInputEnqueued: inputs ti:1 and ti:2 share source key same-key',
+    );
+    expect(findings.divergences).toContain(
+      'sessions/alpha.db: TurnInputsCompleted: input ti:1 completed twice (again by claim tic:1:1)',
+    );
+    // A completion outside a commit's transaction block is a partial operation too.
+    expect(findings.divergences).toContain('sessions/alpha.db: TurnInputsCompleted at seq 4 is not part of a commit');
+  });
+
+  test('a completed input the store still lists as pending is reported', async () => {
+    const dir = campaignDir();
+    const findings = new Collected();
+    const verifier = await sessionWorkloadModule.openVerifier({ dir, findings });
+    const { input } = await settleOneInput(dir);
+    // Damage the projection behind the log's back: the completed input is pending again.
+    const db = new Database(sessionDbPath(dir, 'alpha'));
+    db.prepare("UPDATE pending_turn_inputs SET state = 'pendingActive' WHERE input_id = ?").run(input.inputId);
+    db.close();
+    await verifier.recover(context(findings, []));
+    await verifier.close();
+    expect(findings.divergences).toContain(
+      `sessions/alpha.db: input ${input.inputId} is listed as pendingActive; the log says completed`,
+    );
+  });
+
+  test('an adopted attachment whose bytes are gone is lost', async () => {
+    const dir = campaignDir();
+    const findings = new Collected();
+    const verifier = await sessionWorkloadModule.openVerifier({ dir, findings });
+    const { ops, attachment } = await settleOneInput(dir);
+    rmSync(new FileAttachmentStore(attachmentRoot(dir)).pathFor(attachment.id));
+    await verifier.recover(context(findings, ops));
+    await verifier.close();
+    expect(findings.divergences).toEqual([]);
+    expect(findings.lostMessages).toHaveLength(1);
+    expect(findings.lostMessages[0]).toContain(`adopted attachment ${attachment.id} cannot be read`);
+  });
+
+  test('in-flight turn-input completions: committed while the claim holds, superseded once abandoned (R6)', async () => {
+    for (const abandoned of [false, true]) {
+      const dir = campaignDir();
+      const findings = new Collected();
+      const resolutions: InFlightResolution[] = [];
+      const verifier = await sessionWorkloadModule.openVerifier({ dir, findings });
+      const store = await Store.open(sessionDbPath(dir, 'alpha'));
+      await store.enqueuePendingTurnInput({ ...inputDraft(null, 'n'), ingress: { kind: 'nextTurn' } });
+      const lease = await leaseOf(store, 'child');
+      const claim = await store.claimNextTurnInputs('alpha', fenceOf(lease), lease.owner, 4);
+      if (!claim) throw new Error('nothing claimed');
+      await store.releaseSessionExecutionLease(completionOf(lease));
+      if (abandoned) await store.abandonTurnInputClaim(claim);
+      await store.close();
+      const body = stamped({ ...commitBody('completes', 0), completedTurnInputClaims: [turnInputCompletionOf(claim)] });
+      await verifier.recover(
+        context(findings, [op({ id: 'completes', op: 'commit', args: body, status: 'begun' })], resolutions),
+      );
+      await verifier.recover(context(findings, [])); // the next round ingests the retry's events
+      await verifier.close();
+      expect(findings.divergences).toEqual([]);
+      expect(resolutions.map((r) => [r.committedBeforeKill, r.outcome])).toEqual([
+        [false, abandoned ? 'conflicted' : 'committed'],
+      ]);
+    }
+  });
+
+  test('in-flight keyed enqueues and attachment puts: an enqueue that was written replays, one that was not commits', async () => {
+    const dir = campaignDir();
+    const findings = new Collected();
+    const resolutions: InFlightResolution[] = [];
+    const verifier = await sessionWorkloadModule.openVerifier({ dir, findings });
+    const store = await Store.open(sessionDbPath(dir, 'alpha'));
+    const written = inputDraft('crash:w:input', 'written');
+    await store.enqueuePendingTurnInput(written);
+    await store.close();
+    const bytes = randomBytes(40);
+    await verifier.recover(
+      context(
+        findings,
+        [
+          op({ id: 'w', op: 'enqueueInput', args: written, status: 'begun' }),
+          op({ id: 'n', op: 'enqueueInput', args: inputDraft('crash:n:input', 'not written'), status: 'begun', pid: 2 }),
+          op({
+            id: 'p',
+            op: 'putAttachment',
+            args: { sessionId: 'alpha', bytes, turnId: 'turn-x', adopt: false },
+            status: 'begun',
+            pid: 3,
+          }),
+        ],
+        resolutions,
+      ),
+    );
+    await verifier.finalCheck(context(findings, []));
+    await verifier.close();
+    expect(findings.divergences).toEqual([]);
+    expect(findings.lostMessages).toEqual([]);
+    expect(resolutions.map((r) => [r.op.id, r.committedBeforeKill, r.outcome])).toEqual([
+      ['w', true, 'idempotent'],
+      ['n', false, 'committed'],
+      ['p', false, 'committed'],
+    ]);
   });
 });
 
