@@ -21,6 +21,7 @@ import { queuedWorkCompletionOf, turnCommitHash, turnInputCompletionOf } from '.
 import { completionOf, fenceOf } from '../leases/session-lease.js';
 import { SqliteSessionStoreFactory } from '../stores/session-store-factory.js';
 import { Store } from '../stores/store.js';
+import { ZERO_TOKEN_USAGE } from '../testing.js';
 import type { AttachmentReclamationReport, AttachmentRef } from '../types/attachments.js';
 import type { LeaseOwnerIdentity } from '../types/common.js';
 import type {
@@ -54,14 +55,6 @@ import {
   sessionDbPath,
   sessionsDir,
 } from './session-shared.js';
-
-const ZERO_USAGE = {
-  inputTokens: 0,
-  outputTokens: 0,
-  cacheReadInputTokens: 0,
-  cacheWriteInputTokens: 0,
-  reasoningOutputTokens: 0,
-};
 
 /** `claimReadyQueuedWork` as 10-session-store §3.3.4 specifies it, for stores that offer it. */
 interface QueuedWorkClaims {
@@ -362,7 +355,7 @@ class SessionChild implements ChildWorkload {
     const { rng } = this.ctx;
     const plugin = rng.chance(0.3);
     return {
-      turnState: { turnIndex, tokenUsage: { ...ZERO_USAGE }, lastPromptUsage: null, protocolTurnOptions: { op: opId } },
+      turnState: { turnIndex, tokenUsage: { ...ZERO_TOKEN_USAGE }, lastPromptUsage: null, protocolTurnOptions: { op: opId } },
       toolStateRef: null,
       toolState: rng.chance(0.7) ? { files: Array.from({ length: rng.int(6) }, (_, i) => `file-${i}.md`), op: opId } : null,
       pluginSnapshotRef: null,
@@ -408,7 +401,7 @@ class SessionChild implements ChildWorkload {
             {
               source: 'turn',
               model: 'crash-model',
-              usage: { ...ZERO_USAGE, inputTokens: rng.int(5000), outputTokens: rng.int(900) },
+              usage: { ...ZERO_TOKEN_USAGE, inputTokens: rng.int(5000), outputTokens: rng.int(900) },
             },
           ]
         : [],

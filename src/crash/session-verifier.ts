@@ -50,6 +50,7 @@ import {
   TURN_INPUTS_DEFERRED,
 } from '../projections/session/turn-input.js';
 import { Store } from '../stores/store.js';
+import { emptyRuntimeCommit } from '../testing.js';
 import type { AttachmentIntent } from '../types/attachments.js';
 import type {
   HydratedSessionCheckpoint,
@@ -736,44 +737,7 @@ function factOf(op: OpRecord): Fact | null {
 
 /** The smallest commit that replays `stamp`: the store compares stamp strings, never the body. */
 function stampOnlyCommit(stamp: RuntimeTurnCommitStamp): RuntimeCommit {
-  return {
-    sessionId: stamp.sessionId,
-    expectedHeadRevision: null,
-    sessionExecutionLease: null,
-    releaseSessionExecutionLease: null,
-    config: { providerId: 'replay', model: null },
-    agentFrames: [],
-    currentAgentFrameId: '',
-    graph: { kind: 'unchanged', leafNodeId: null },
-    checkpoint: {
-      turnState: {
-        turnIndex: 0,
-        tokenUsage: {
-          inputTokens: 0,
-          outputTokens: 0,
-          cacheReadInputTokens: 0,
-          cacheWriteInputTokens: 0,
-          reasoningOutputTokens: 0,
-        },
-        lastPromptUsage: null,
-        protocolTurnOptions: null,
-      },
-      toolStateRef: null,
-      toolState: null,
-      pluginSnapshotRef: null,
-      pluginSnapshot: null,
-      pluginSnapshotRevision: null,
-      executionStateRef: null,
-      executionState: null,
-    },
-    usageDeltas: [],
-    turnCommit: stamp,
-    completedQueueClaims: [],
-    completedTurnInputClaims: [],
-    enqueuedQueueBatches: [],
-    interruptedTurnInputTurnId: null,
-    committedAttachmentIds: [],
-  };
+  return { ...emptyRuntimeCommit(stamp.sessionId), config: { providerId: 'replay', model: null }, turnCommit: stamp };
 }
 
 /** One session database under watch. */

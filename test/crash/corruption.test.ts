@@ -10,6 +10,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { completionOf, fenceOf, isLashStoreError, type RuntimeCommit, Store, turnCommitHash } from '../../src/index.js';
+import { emptyRuntimeCommit } from '../../src/testing.js';
 import { campaignDir } from './support.js';
 
 const PAGE = 4096;
@@ -18,11 +19,10 @@ const RAW = new Uint8Array(3000).map((_, i) => (i * 7 + 3) & 0xff);
 const TEXT = new TextEncoder().encode('compressible tool state line\n'.repeat(800));
 
 function commit(turn: number): RuntimeCommit {
+  const empty = emptyRuntimeCommit('s');
   const body: RuntimeCommit = {
-    sessionId: 's',
+    ...empty,
     expectedHeadRevision: turn,
-    sessionExecutionLease: null,
-    releaseSessionExecutionLease: null,
     config: { providerId: 'p', model: { id: 'm' } },
     agentFrames: [{ frameId: 'main' }],
     currentAgentFrameId: 'main',
@@ -41,33 +41,10 @@ function commit(turn: number): RuntimeCommit {
       leafNodeId: `n${turn}`,
     },
     checkpoint: {
-      turnState: {
-        turnIndex: turn,
-        tokenUsage: {
-          inputTokens: 0,
-          outputTokens: 0,
-          cacheReadInputTokens: 0,
-          cacheWriteInputTokens: 0,
-          reasoningOutputTokens: 0,
-        },
-        lastPromptUsage: null,
-        protocolTurnOptions: null,
-      },
-      toolStateRef: null,
+      ...empty.checkpoint,
+      turnState: { ...empty.checkpoint.turnState, turnIndex: turn, protocolTurnOptions: null },
       toolState: { turn },
-      pluginSnapshotRef: null,
-      pluginSnapshot: null,
-      pluginSnapshotRevision: null,
-      executionStateRef: null,
-      executionState: null,
     },
-    usageDeltas: [],
-    turnCommit: null,
-    completedQueueClaims: [],
-    completedTurnInputClaims: [],
-    enqueuedQueueBatches: [],
-    interruptedTurnInputTurnId: null,
-    committedAttachmentIds: [],
   };
   return { ...body, turnCommit: { sessionId: 's', turnId: `t${turn}`, turnCommitHash: turnCommitHash(body) } };
 }

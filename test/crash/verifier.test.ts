@@ -36,6 +36,7 @@ import {
   turnCommitHash,
   turnInputCompletionOf,
 } from '../../src/index.js';
+import { emptyRuntimeCommit } from '../../src/testing.js';
 import { campaignDir } from './support.js';
 
 class Collected implements Findings {
@@ -72,43 +73,18 @@ function op(fields: Partial<OpRecord> & Pick<OpRecord, 'id' | 'op' | 'args' | 's
 }
 
 function commitBody(opId: string, expectedHeadRevision: number): RuntimeCommit {
+  const empty = emptyRuntimeCommit('alpha');
   return {
-    sessionId: 'alpha',
+    ...empty,
     expectedHeadRevision,
-    sessionExecutionLease: null,
-    releaseSessionExecutionLease: null,
     config: { providerId: 'crash', model: { id: 'm' } },
     agentFrames: [{ frameId: 'main', op: opId }],
     currentAgentFrameId: 'main',
-    graph: { kind: 'unchanged', leafNodeId: null },
     checkpoint: {
-      turnState: {
-        turnIndex: 1,
-        tokenUsage: {
-          inputTokens: 0,
-          outputTokens: 0,
-          cacheReadInputTokens: 0,
-          cacheWriteInputTokens: 0,
-          reasoningOutputTokens: 0,
-        },
-        lastPromptUsage: null,
-        protocolTurnOptions: null,
-      },
-      toolStateRef: null,
+      ...empty.checkpoint,
+      turnState: { ...empty.checkpoint.turnState, turnIndex: 1, protocolTurnOptions: null },
       toolState: { op: opId },
-      pluginSnapshotRef: null,
-      pluginSnapshot: null,
-      pluginSnapshotRevision: null,
-      executionStateRef: null,
-      executionState: null,
     },
-    usageDeltas: [],
-    turnCommit: null,
-    completedQueueClaims: [],
-    completedTurnInputClaims: [],
-    enqueuedQueueBatches: [],
-    interruptedTurnInputTurnId: null,
-    committedAttachmentIds: [],
   };
 }
 

@@ -13,6 +13,7 @@ import {
   type Store,
   type TokenUsage,
 } from '../../src/index.js';
+import { emptyRuntimeCommit, ZERO_TOKEN_USAGE } from '../../src/testing.js';
 
 export const PID = process.pid;
 export const DEAD = 'not-the-current-process-start';
@@ -31,13 +32,7 @@ export function localOwner(id: string, inc: string, host: string, boot: string, 
 
 export const deadHolder = localOwner('dead-holder', 'dead-holder:incarnation', 'host-a', 'boot-a', PID, DEAD);
 
-export const zeros: TokenUsage = {
-  inputTokens: 0,
-  outputTokens: 0,
-  cacheReadInputTokens: 0,
-  cacheWriteInputTokens: 0,
-  reasoningOutputTokens: 0,
-};
+export const zeros: TokenUsage = { ...ZERO_TOKEN_USAGE };
 
 export function bytes(s: string): Uint8Array {
   return new TextEncoder().encode(s);
@@ -57,33 +52,7 @@ export async function release(store: Store, l: SessionExecutionLease): Promise<v
 
 /** `base(S)`: the default commit. */
 export function base(sessionId: string): RuntimeCommit {
-  return {
-    sessionId,
-    expectedHeadRevision: null,
-    sessionExecutionLease: null,
-    releaseSessionExecutionLease: null,
-    config: { providerId: '', model: {} },
-    agentFrames: [],
-    currentAgentFrameId: '',
-    graph: { kind: 'replaceFull', graph: { nodes: [], leafNodeId: null } },
-    checkpoint: {
-      turnState: { turnIndex: 0, tokenUsage: { ...zeros }, lastPromptUsage: null, protocolTurnOptions: {} },
-      toolStateRef: null,
-      toolState: null,
-      pluginSnapshotRef: null,
-      pluginSnapshot: null,
-      pluginSnapshotRevision: null,
-      executionStateRef: null,
-      executionState: null,
-    },
-    usageDeltas: [],
-    turnCommit: null,
-    completedQueueClaims: [],
-    completedTurnInputClaims: [],
-    enqueuedQueueBatches: [],
-    interruptedTurnInputTurnId: null,
-    committedAttachmentIds: [],
-  };
+  return { ...emptyRuntimeCommit(sessionId), graph: { kind: 'replaceFull', graph: { nodes: [], leafNodeId: null } } };
 }
 
 /** `c +fence(l) +release(l)`. */

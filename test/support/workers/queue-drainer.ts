@@ -38,6 +38,7 @@ import {
   type SessionExecutionLease,
   Store,
 } from '../../../src/index.js';
+import { emptyRuntimeCommit } from '../../../src/testing.js';
 import { settle } from './outcome.js';
 
 /** What a child reports. Every list is in the order the child observed it. */
@@ -111,42 +112,12 @@ function turn(
   release: boolean,
 ): RuntimeCommit {
   return {
-    sessionId: sessionId as string,
+    ...emptyRuntimeCommit(sessionId as string),
     expectedHeadRevision,
     sessionExecutionLease: fenceOf(lease),
     releaseSessionExecutionLease: release ? completionOf(lease) : null,
     config: { providerId: 'drainer', model: {} },
-    agentFrames: [],
-    currentAgentFrameId: '',
-    graph: { kind: 'unchanged', leafNodeId: null },
-    checkpoint: {
-      turnState: {
-        turnIndex: 0,
-        tokenUsage: {
-          inputTokens: 0,
-          outputTokens: 0,
-          cacheReadInputTokens: 0,
-          cacheWriteInputTokens: 0,
-          reasoningOutputTokens: 0,
-        },
-        lastPromptUsage: null,
-        protocolTurnOptions: {},
-      },
-      toolStateRef: null,
-      toolState: null,
-      pluginSnapshotRef: null,
-      pluginSnapshot: null,
-      pluginSnapshotRevision: null,
-      executionStateRef: null,
-      executionState: null,
-    },
-    usageDeltas: [],
-    turnCommit: null,
     completedQueueClaims: claims.map(queuedWorkCompletionOf),
-    completedTurnInputClaims: [],
-    enqueuedQueueBatches: [],
-    interruptedTurnInputTurnId: null,
-    committedAttachmentIds: [],
   };
 }
 
