@@ -9,8 +9,8 @@ import type {
   SessionExecutionLeaseCompletion,
   SessionExecutionLeaseFence,
   SessionNodeRecord,
-  TokenUsage,
 } from 'lash-event-store';
+import { emptyRuntimeCommit, ZERO_TOKEN_USAGE } from 'lash-event-store/testing';
 
 export const SESSION_ID = 'bench-session';
 
@@ -27,14 +27,6 @@ export const LONG_TTL_MS = 24 * 60 * 60 * 1000;
 const SENTENCE = 'The agent read the file, found the failing assertion and proposed a two-line fix. ';
 /** ~600 characters of message text: node + usage + head make a ~1 KiB event, like the raw row. */
 const TEXT = SENTENCE.repeat(8).slice(0, 600);
-
-const ZERO: TokenUsage = {
-  inputTokens: 0,
-  outputTokens: 0,
-  cacheReadInputTokens: 0,
-  cacheWriteInputTokens: 0,
-  reasoningOutputTokens: 0,
-};
 
 /** The node of turn `turn` (1-based), child of the previous turn's node. */
 export function turnNode(turn: number): SessionNodeRecord {
@@ -70,8 +62,9 @@ export function turnCommit(
   release: SessionExecutionLeaseCompletion | null,
 ): RuntimeCommit {
   const node = turnNode(turn);
+  const empty = emptyRuntimeCommit(SESSION_ID);
   return {
-    sessionId: SESSION_ID,
+    ...empty,
     expectedHeadRevision: turn - 1,
     sessionExecutionLease: fence,
     releaseSessionExecutionLease: release,
@@ -80,26 +73,13 @@ export function turnCommit(
     currentAgentFrameId: 'main',
     graph: { kind: 'append', nodes: [node], leafNodeId: node.nodeId },
     checkpoint: {
+      ...empty.checkpoint,
       turnState: {
+        ...empty.checkpoint.turnState,
         turnIndex: turn,
-        tokenUsage: { ...ZERO, inputTokens: 1200 * turn, outputTokens: 300 * turn },
-        lastPromptUsage: null,
-        protocolTurnOptions: {},
+        tokenUsage: { ...ZERO_TOKEN_USAGE, inputTokens: 1200 * turn, outputTokens: 300 * turn },
       },
-      toolStateRef: null,
-      toolState: null,
-      pluginSnapshotRef: null,
-      pluginSnapshot: null,
-      pluginSnapshotRevision: null,
-      executionStateRef: null,
-      executionState: null,
     },
-    usageDeltas: [{ source: 'turn', model: 'bench-model', usage: { ...ZERO, inputTokens: 1200, outputTokens: 300 } }],
-    turnCommit: null,
-    completedQueueClaims: [],
-    completedTurnInputClaims: [],
-    enqueuedQueueBatches: [],
-    interruptedTurnInputTurnId: null,
-    committedAttachmentIds: [],
+    usageDeltas: [{ source: 'turn', model: 'bench-model', usage: { ...ZERO_TOKEN_USAGE, inputTokens: 1200, outputTokens: 300 } }],
   };
 }
