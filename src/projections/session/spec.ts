@@ -34,7 +34,7 @@ export const sessionProjections: ProjectionSpec = {
     { name: 'session_execution_leases', key: ['session_id'] },
     { name: 'sequence_counters', key: ['name'] },
     { name: 'queued_work_batches', key: ['batch_id'] },
-    { name: 'queued_work_items', key: ['item_id'] },
+    { name: 'queued_work_items', key: ['batch_id', 'ordinal'] },
     { name: 'pending_turn_inputs', key: ['input_id'] },
     { name: 'attachment_manifest', key: ['session_id', 'attachment_id'] },
     { name: 'artifact_refs', key: ['namespace', 'artifact_ref'] },
