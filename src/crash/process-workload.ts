@@ -2,11 +2,15 @@
  * The process registry's crash workload. Child side: registrations (and identical re-registrations),
  * keyed and unkeyed process events, process leases under `localProcessIdentity` owners (claim, and
  * dead-holder reclaim of a killed sibling's lease), leased completions, renewals, releases, handle
- * grants and archived compactions. Parent side: every acknowledged operation is in the data (keyed
- * appends and completions replay to their acknowledged results), a leased completion and its lease
- * release are one block, leases of killed holders are reclaimed at once, in-flight operations retry
- * as 30-process-registry specifies, and a `changes$` subscription that lives across every crash
- * never repeats a change and ends up with every record's latest change.
+ * grants, archived compactions, keyed wake appends (to processes with and without a registered wake
+ * target, some with a per-append target), wake acks (and repeated acks) and process waits (set and
+ * clear). Parent side: every acknowledged operation is in the data (keyed appends, wake appends with
+ * their `wakeDelivery`, and completions replay to their acknowledged results; acknowledged wake acks
+ * hide their wake from `wakeEventsAfter` and repeat without a second ack; each process's wait is
+ * that of its last wait operation, or null once terminal), no wake is acked twice in the log, a
+ * leased completion and its lease release are one block, leases of killed holders are reclaimed at
+ * once, in-flight operations retry as 30-process-registry specifies, and a `changes$` subscription
+ * that lives across every crash never repeats a change and ends up with every record's latest change.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,16 +23,23 @@ import {
   PROCESS_LEASE_EXTENDED,
   PROCESS_LEASE_RELEASED,
   PROCESS_REGISTERED,
+  PROCESS_WAIT_CLEARED,
+  PROCESS_WAIT_SET,
+  PROCESS_WAKE_ACKED,
+  processStream,
 } from '../projections/process/events.js';
 import { SqliteProcessRegistry } from '../stores/process-registry.js';
 import type {
   ProcessAwaitOutput,
   ProcessEventAppendRequest,
+  ProcessEventAppendResult,
   ProcessLease,
   ProcessLeaseClaimOutcome,
   ProcessLeaseCompletion,
   ProcessRecord,
   ProcessRegistration,
+  ProcessWakeDelivery,
+  WaitState,
 } from '../types/process.js';
 import type { HistoryEvent } from './history.js';
 import type { ChildContext, ChildWorkload, OpRecord, RecoveryContext, WorkloadModule } from './module.js';
@@ -40,6 +51,12 @@ export const PROCESS_MODULE = 'process';
 const DB = 'registry';
 const TTL_MS = 120_000;
 const SCOPE = { sessionId: 'crash', agentFrameId: null };
+/** The wake target registered on `wproc-` processes, and the per-append override some wake appends carry. */
+const WAKE_TARGET = { sessionId: 'crash-wakes', agentFrameId: null };
+const WAKE_OVERRIDE = { sessionId: 'crash-wakes', agentFrameId: 'frame-override' };
+const PROGRESS = 'crash.progress';
+/** Wakes when the payload has `wake_input`, with that input, deduped per event. */
+const WAKE = 'crash.wake';
 
 function registryPath(dir: string): string {
   return join(dir, 'process', 'registry.db');
@@ -48,30 +65,107 @@ function archiveDir(dir: string): string {
   return join(dir, 'archives', 'process-registry');
 }
 
-/** The registration a child makes for process `id` (a function of the id, so a re-registration is identical). */
+/**
+ * The registration a child makes for process `id` (a function of the id, so a re-registration is
+ * identical). Every process declares the wake type; `wproc-` processes also register a wake target.
+ */
 export function crashRegistration(id: string): ProcessRegistration {
   return {
     id,
     input: { kind: 'engine', engineKind: 'crash', payload: { id } },
     disposition: 'rerunnable',
     identity: { kind: 'crash', label: null, definition: null },
-    eventTypes: [{ name: 'crash.progress', payloadSchema: {}, semantics: { terminal: null, wake: null } }],
+    eventTypes: [
+      { name: PROGRESS, payloadSchema: {}, semantics: { terminal: null, wake: null } },
+      {
+        name: WAKE,
+        payloadSchema: {},
+        semantics: {
+          terminal: null,
+          wake: {
+            when: { kind: 'present', pointer: '/wake_input' },
+            input: { kind: 'pointer', pointer: '/wake_input' },
+            dedupeKey: { kind: 'eventIdentity' },
+          },
+        },
+      },
+    ],
     provenance: { originator: { kind: 'host', scope: null }, causedBy: null },
     envRef: 'crash-env',
-    wakeTarget: null,
+    wakeTarget: id.startsWith('wproc-') ? WAKE_TARGET : null,
   };
+}
+
+/** What the parent keeps of an acknowledged wake append. */
+interface WakeSummary {
+  sequence: number;
+  wakeDelivery: ProcessWakeDelivery | null;
+}
+function summarizeWake(r: ProcessEventAppendResult): WakeSummary {
+  return { sequence: r.event.sequence, wakeDelivery: r.wakeDelivery };
+}
+
+/**
+ * Whether a wake append to `processId` must return a delivery: its wake materializes (the payload has
+ * `wake_input`) and a target exists (the per-append override, or the registered target).
+ */
+function expectsDelivery(processId: string, request: ProcessEventAppendRequest): boolean {
+  const payload = request.payload as { wake_input?: unknown };
+  return typeof payload.wake_input === 'string' && (request.wakeTargetScope !== null || processId.startsWith('wproc-'));
+}
+
+/** Checks a wake append's result against its request (and, for replays, the acknowledged result). */
+function checkWakeResult(processId: string, request: ProcessEventAppendRequest, r: WakeSummary): string | null {
+  const d = r.wakeDelivery;
+  if (expectsDelivery(processId, request) !== (d !== null)) return `wakeDelivery is ${d === null ? 'missing' : 'unexpected'}`;
+  if (d === null) return null;
+  const target = request.wakeTargetScope ?? WAKE_TARGET;
+  const input = (request.payload as { wake_input: string }).wake_input;
+  if (d.sequence !== r.sequence || d.processId !== processId || d.eventType !== WAKE || d.input !== input)
+    return `wakeDelivery ${JSON.stringify(d)} does not describe event ${r.sequence}`;
+  if (d.targetSessionId !== target.sessionId) return `wakeDelivery targets ${d.targetSessionId}`;
+  return null;
+}
+
+/**
+ * A wake ack: `repeat` when the child acks a wake it acked before (so the log cannot tell whether
+ * this operation committed), else the wake was pending when the child picked it.
+ */
+interface AckWakeArgs {
+  processId: string;
+  sequence: number;
+  repeat: boolean;
+}
+
+function waitFor(opId: string): WaitState {
+  return { kind: { kind: 'signal', name: 'crash', eventType: PROGRESS, key: opId, ordinal: 0 }, sinceMs: 0 };
 }
 
 function output(opId: string): ProcessAwaitOutput {
   return { kind: 'success', value: { op: opId }, control: null };
 }
 
-type ProcessOp = 'register' | 'append' | 'claim' | 'complete' | 'renew' | 'release' | 'grant' | 'compact';
+type ProcessOp =
+  | 'register'
+  | 'append'
+  | 'claim'
+  | 'complete'
+  | 'renew'
+  | 'release'
+  | 'grant'
+  | 'compact'
+  | 'appendWake'
+  | 'ackWake'
+  | 'setWait'
+  | 'clearWait';
 
 class ProcessChild implements ChildWorkload {
   readonly weight = 0.5;
   readonly #weights: Record<ProcessOp, number>;
   readonly #own: string[] = [];
+  /** Own processes that got a wake append, and wakes this child acked (for repeated acks). */
+  readonly #woken: string[] = [];
+  readonly #acked: { processId: string; sequence: number }[] = [];
   readonly #leases = new Map<string, ProcessLease>();
   readonly #cursor = { seq: 0 };
 
@@ -82,12 +176,16 @@ class ProcessChild implements ChildWorkload {
   ) {
     this.#weights = {
       register: 3,
-      append: 6,
+      append: 4,
       claim: 4,
       complete: 3,
       renew: 1,
       release: 1,
       grant: 1,
+      appendWake: 3,
+      ackWake: 2,
+      setWait: 1,
+      clearWait: 1,
       compact: ctx.focus.has('compaction') ? 10 : 0.5,
     };
   }
@@ -118,13 +216,24 @@ class ProcessChild implements ChildWorkload {
         return;
       case 'compact':
         return compactionStep(ctx, PROCESS_MODULE, DB, this.registry, this.archives, this.#cursor);
+      case 'appendWake':
+        if (this.#own.length > 0) await this.#appendWake(ctx.rng.pick(this.#own));
+        return;
+      case 'ackWake':
+        return this.#ackWake();
+      case 'setWait':
+        if (this.#own.length > 0) await this.#setWait(ctx.rng.pick(this.#own));
+        return;
+      case 'clearWait':
+        if (this.#own.length > 0) await this.#clearWait(ctx.rng.pick(this.#own));
+        return;
     }
   }
 
   async #register(): Promise<void> {
     const { ctx } = this;
     const again = this.#own.length > 0 && ctx.rng.chance(0.1);
-    const id = again ? ctx.rng.pick(this.#own) : `proc-${ctx.nextOpId()}`;
+    const id = again ? ctx.rng.pick(this.#own) : `${ctx.rng.chance(0.5) ? 'wproc' : 'proc'}-${ctx.nextOpId()}`;
     const registration = crashRegistration(id);
     const outcome = await ctx.run({
       id: ctx.nextOpId(),
@@ -142,7 +251,7 @@ class ProcessChild implements ChildWorkload {
     const { ctx } = this;
     const id = ctx.nextOpId();
     const request: ProcessEventAppendRequest = {
-      eventType: 'crash.progress',
+      eventType: PROGRESS,
       payload: { op: id, n: ctx.rng.int(1000) },
       replay: ctx.rng.chance(0.7) ? { key: id } : null,
       wakeTargetScope: null,
@@ -155,6 +264,89 @@ class ProcessChild implements ChildWorkload {
       args: { processId, request },
       exec: () => this.registry.appendEvent(processId, request),
       summarize: (r) => ({ sequence: r.event.sequence }),
+    });
+  }
+
+  /**
+   * A keyed wake append (a retry replays it, delivery included): mostly with `wake_input`, sometimes
+   * with a per-append target; without `wake_input` the wake does not materialize.
+   */
+  async #appendWake(processId: string): Promise<void> {
+    const { ctx } = this;
+    const id = ctx.nextOpId();
+    const payload: Record<string, string> = ctx.rng.chance(0.85) ? { op: id, wake_input: `wake ${id}` } : { op: id };
+    const request: ProcessEventAppendRequest = {
+      eventType: WAKE,
+      payload,
+      replay: { key: id },
+      wakeTargetScope: ctx.rng.chance(0.25) ? WAKE_OVERRIDE : null,
+    };
+    const outcome = await ctx.run({
+      id,
+      module: PROCESS_MODULE,
+      db: DB,
+      op: 'appendWake',
+      args: { processId, request },
+      exec: () => this.registry.appendEvent(processId, request),
+      summarize: summarizeWake,
+    });
+    if (!outcome.ok) return;
+    const problem = checkWakeResult(processId, request, summarizeWake(outcome.value));
+    if (problem) ctx.violation(`process ${processId}: wake append ${id}: ${problem}`);
+    if (!this.#woken.includes(processId)) this.#woken.push(processId);
+  }
+
+  /** Acks a pending wake of an own process, or repeats an earlier ack (idempotent by spec). */
+  async #ackWake(): Promise<void> {
+    const { ctx } = this;
+    let args: AckWakeArgs | undefined;
+    if (this.#woken.length > 0 && !(this.#acked.length > 0 && ctx.rng.chance(0.15))) {
+      const processId = ctx.rng.pick(this.#woken);
+      const pending = await this.registry.wakeEventsAfter(processId, 0);
+      if (pending.length > 0) args = { processId, sequence: ctx.rng.pick(pending).sequence, repeat: false };
+    }
+    if (!args && this.#acked.length > 0) args = { ...ctx.rng.pick(this.#acked), repeat: true };
+    if (!args) return;
+    const { processId, sequence } = args;
+    const outcome = await ctx.run({
+      id: ctx.nextOpId(),
+      module: PROCESS_MODULE,
+      db: DB,
+      op: 'ackWake',
+      args,
+      exec: () => this.registry.ackWake(processId, sequence),
+      summarize: () => null,
+    });
+    if (outcome.ok && !args.repeat) this.#acked.push({ processId, sequence });
+  }
+
+  /** Sets a wait naming this operation; a process another child completed refuses it. */
+  async #setWait(processId: string): Promise<void> {
+    const { ctx } = this;
+    const id = ctx.nextOpId();
+    const wait = waitFor(id);
+    await ctx.run({
+      id,
+      module: PROCESS_MODULE,
+      db: DB,
+      op: 'setWait',
+      args: { processId, wait },
+      exec: () => this.registry.setProcessWait(processId, wait),
+      summarize: (r: ProcessRecord) => ({ wait: r.wait }),
+      expectedError: (e) => isLashStoreError(e, 'TerminalRejectsWait'),
+    });
+  }
+
+  async #clearWait(processId: string): Promise<void> {
+    const { ctx } = this;
+    await ctx.run({
+      id: ctx.nextOpId(),
+      module: PROCESS_MODULE,
+      db: DB,
+      op: 'clearWait',
+      args: { processId },
+      exec: () => this.registry.clearProcessWait(processId),
+      summarize: (r: ProcessRecord) => ({ wait: r.wait }),
     });
   }
 
@@ -277,7 +469,7 @@ function summarizeClaim(o: ProcessLeaseClaimOutcome): unknown {
 }
 
 /** What the parent folded out of the registry's history. */
-class ProcessIndex {
+export class ProcessIndex {
   readonly registered = new Map<string, string>();
   /** `processId idempotencyKey` → sequence, and payload op → sequence. */
   readonly keyed = new Map<string, number>();
@@ -287,6 +479,10 @@ class ProcessIndex {
   readonly leaseTokens = new Set<string>();
   readonly released = new Set<string>();
   readonly extended = new Set<string>();
+  /** `processId sequence` of every wake ack in the log. */
+  readonly wakeAcks = new Set<string>();
+  /** Keys of the waits set in the log (each names the operation that set it). */
+  readonly waitSets = new Set<string>();
 
   constructor(
     readonly label: string,
@@ -324,6 +520,18 @@ class ProcessIndex {
           return;
         case PROCESS_LEASE_RELEASED:
           this.released.add(d.leaseToken as string);
+          return;
+        case PROCESS_WAKE_ACKED: {
+          // Acks are insert-or-ignore (30 §3.7): a second ack of one wake records nothing.
+          const key = `${d.processId} ${d.sequence}`;
+          if (this.wakeAcks.has(key)) this.ctxFindings.divergence(`${this.label}: wake ${key} acked twice (seq ${event.seq})`);
+          this.wakeAcks.add(key);
+          return;
+        }
+        case PROCESS_WAIT_SET:
+          this.waitSets.add((d.wait as WaitState).kind.key);
+          return;
+        case PROCESS_WAIT_CLEARED:
           return;
         default:
           return;
@@ -366,6 +574,8 @@ class ProcessHooks implements SingleDbHooks<SqliteProcessRegistry> {
   #feedError: unknown = null;
   #feedHandle: SqliteProcessRegistry | null = null;
   #subscription: Subscription | null = null;
+  /** Per process: the wait its last wait operation left, and that operation. */
+  readonly #waits = new Map<string, { opId: string; wait: WaitState | null }>();
 
   constructor(
     dir: string,
@@ -452,6 +662,47 @@ class ProcessHooks implements SingleDbHooks<SqliteProcessRegistry> {
         if (!(await registry.hasHandleGrant(SCOPE, processId))) lost('the grant is not there');
         return;
       }
+      case 'appendWake': {
+        const { processId, request } = op.args as { processId: string; request: ProcessEventAppendRequest };
+        const r = op.result as WakeSummary;
+        const [stored] = await registry.eventsAfter(processId, r.sequence - 1);
+        if (stored?.sequence !== r.sequence || stored.eventType !== WAKE || !sameJson(stored.payload, request.payload)) {
+          lost(`wake event ${r.sequence} is not there`);
+          return;
+        }
+        const replay = summarizeWake(await registry.appendEvent(processId, request));
+        if (!sameJson(replay, r)) lost(`the wake append replays to ${JSON.stringify(replay)}, acknowledged ${JSON.stringify(r)}`);
+        const problem = checkWakeResult(processId, request, r);
+        if (problem) this.findings.divergence(`${this.label}: acknowledged appendWake ${op.id}: ${problem}`);
+        return;
+      }
+      case 'ackWake': {
+        const { processId, sequence } = op.args as AckWakeArgs;
+        let missing = false;
+        if (!index.wakeAcks.has(`${processId} ${sequence}`)) {
+          lost('the ack is not in the log');
+          missing = true;
+        }
+        if ((await registry.wakeEventsAfter(processId, sequence - 1)).some((e) => e.sequence === sequence)) {
+          lost('wakeEventsAfter still lists the wake');
+          missing = true;
+        }
+        if (missing) return;
+        // Repeating a durable ack is idempotent: it records no second ack.
+        const acksOf = async () =>
+          (await registry.readEvents({ stream: processStream(processId) })).filter(
+            (e) => e.type === PROCESS_WAKE_ACKED && (e.data as { sequence: number }).sequence === sequence,
+          ).length;
+        const before = await acksOf();
+        await registry.ackWake(processId, sequence);
+        if ((await acksOf()) !== before) this.findings.divergence(`${this.label}: repeating ack ${op.id} recorded a second ack`);
+        return;
+      }
+      case 'setWait': {
+        if (!index.waitSets.has(op.id)) lost('the wait is not in the log');
+        return;
+      }
+      // clearWait leaves nothing to tell it apart in the log; `afterRetries` checks every wait.
       default:
         return;
     }
@@ -557,6 +808,56 @@ class ProcessHooks implements SingleDbHooks<SqliteProcessRegistry> {
         if (!(await registry.hasHandleGrant(SCOPE, processId))) bad('no grant after the retry');
         return { committedBeforeKill: null, outcome: 'idempotent', result: null };
       }
+      case 'appendWake': {
+        // Always keyed: a stored wake append replays (same sequence, same delivery), else it commits.
+        const { processId, request } = op.args as { processId: string; request: ProcessEventAppendRequest };
+        const before = index.byOp.get(op.id);
+        const result = summarizeWake(await registry.appendEvent(processId, request));
+        if (before !== undefined && result.sequence !== before) bad(`replayed to ${result.sequence}, stored ${before}`);
+        const problem = checkWakeResult(processId, request, result);
+        if (problem) bad(problem);
+        return {
+          committedBeforeKill: before !== undefined,
+          outcome: before !== undefined ? 'replayed' : 'committed',
+          result,
+        };
+      }
+      case 'ackWake': {
+        const { processId, sequence, repeat } = op.args as AckWakeArgs;
+        // The child picked a pending wake of its own process: an ack in the log is this one's.
+        const before = index.wakeAcks.has(`${processId} ${sequence}`);
+        await registry.ackWake(processId, sequence);
+        if ((await registry.wakeEventsAfter(processId, sequence - 1)).some((e) => e.sequence === sequence))
+          bad('the wake is still pending after the retry');
+        return {
+          committedBeforeKill: repeat ? null : before,
+          outcome: before ? 'idempotent' : 'committed',
+          result: null,
+        };
+      }
+      case 'setWait': {
+        const { processId, wait } = op.args as { processId: string; wait: WaitState };
+        const before = index.waitSets.has(op.id);
+        const record = await registry.getProcess(processId);
+        if (record?.status.kind !== 'running') {
+          try {
+            await registry.setProcessWait(processId, wait);
+            bad('a terminal process accepted a wait');
+          } catch (error) {
+            if (!isLashStoreError(error, 'TerminalRejectsWait')) throw error;
+          }
+          return { committedBeforeKill: before, outcome: 'conflicted' };
+        }
+        const set = await registry.setProcessWait(processId, wait);
+        if (!sameJson(set.wait, wait)) bad('the retried wait is not the record’s');
+        return { committedBeforeKill: before, outcome: before ? 'idempotent' : 'committed', result: { wait: set.wait } };
+      }
+      case 'clearWait': {
+        const { processId } = op.args as { processId: string };
+        const cleared = await registry.clearProcessWait(processId);
+        if (cleared.wait !== null) bad('the wait is still set after the retry');
+        return { committedBeforeKill: null, outcome: 'idempotent', result: { wait: null } };
+      }
       default:
         return { committedBeforeKill: null, outcome: 'notRetried' };
     }
@@ -594,7 +895,37 @@ class ProcessHooks implements SingleDbHooks<SqliteProcessRegistry> {
       ctx.findings.count('recoveries.leaseReclaims');
       await registry.completeProcessLease({ processId: record.id, leaseToken: reclaimed.lease.leaseToken });
     }
+    await this.#checkWaits(registry, ctx);
     await this.#checkChangeFeed(registry);
+  }
+
+  /**
+   * Only the child that registered a process sets or clears its wait, so the last of its wait
+   * operations that did not fail (an in-flight one has just been retried) decides the wait. A terminal
+   * process has none (every terminal projection clears it, and a terminal row refuses a wait).
+   */
+  async #checkWaits(registry: SqliteProcessRegistry, ctx: RecoveryContext): Promise<void> {
+    for (const op of ctx.ops) {
+      if (op.module !== PROCESS_MODULE || op.status === 'failed') continue;
+      if (op.op === 'setWait') {
+        const { processId, wait } = op.args as { processId: string; wait: WaitState };
+        this.#waits.set(processId, { opId: op.id, wait });
+      } else if (op.op === 'clearWait') {
+        this.#waits.set((op.args as { processId: string }).processId, { opId: op.id, wait: null });
+      }
+    }
+    for (const [processId, expected] of this.#waits) {
+      const record = await registry.getProcess(processId);
+      if (!record) {
+        this.findings.lost(`${this.label}: process ${processId} of wait operation ${expected.opId} is gone`);
+      } else if (record.status.kind !== 'running') {
+        if (record.wait !== null) this.findings.divergence(`${this.label}: terminal process ${processId} still has a wait`);
+      } else if (!sameJson(record.wait, expected.wait)) {
+        this.findings.lost(
+          `${this.label}: process ${processId} waits ${JSON.stringify(record.wait)}, its last wait operation ${expected.opId} left ${JSON.stringify(expected.wait)}`,
+        );
+      }
+    }
   }
 
   async #checkChangeFeed(registry: SqliteProcessRegistry): Promise<void> {

@@ -19,7 +19,8 @@ test('50 kills across every fault point: nothing acknowledged lost, nothing dive
   for (const point of FAULT_POINTS) expect(report.faultPoints[point].fired, point).toBeGreaterThan(0);
   expect(report.killsByCause.timed).toBeGreaterThan(0);
   // The workload really ran: commits, leases, queue, blobs, compactions, pending turn input (enqueue,
-  // every claim kind, abandon) and attachments (puts, reclamation) were acknowledged.
+  // every claim kind, abandon), attachments (puts, reclamation) and process wakes and waits (wake
+  // appends, wake acks, wait set and clear) were acknowledged.
   for (const op of [
     'commit',
     'claimLease',
@@ -35,6 +36,10 @@ test('50 kills across every fault point: nothing acknowledged lost, nothing dive
     'abandonInputs',
     'putAttachment',
     'reclaimAttachments',
+    'appendWake',
+    'ackWake',
+    'setWait',
+    'clearWait',
   ]) {
     expect(report.acknowledgedByOp[op] ?? 0, op).toBeGreaterThan(0);
   }

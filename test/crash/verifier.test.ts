@@ -3,7 +3,8 @@
  * invariant — an acknowledged operation that never happened, a commit whose stamp record is missing,
  * events deleted without an archive, a feed that repeats or skips, a lease held by a live stranger,
  * a turn input completed twice or still listed as pending, two inputs under one source key, an
- * adopted attachment whose bytes are gone — and expects the matching finding. The in-flight retry
+ * adopted attachment whose bytes are gone, a wake ack or wait the registry does not show, a wake
+ * acked twice — and expects the matching finding. The in-flight retry
  * predictions are checked both ways too.
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -17,7 +18,7 @@ import { DatabaseWatch, type HistoryEvent, type LogHandle } from '../../src/cras
 import type { Findings, InFlightResolution, OpRecord, RecoveryContext } from '../../src/crash/module.js';
 import { sessionWorkloadModule } from '../../src/crash/modules.js';
 import { Prng } from '../../src/crash/prng.js';
-import { crashRegistration, processWorkloadModule } from '../../src/crash/process-workload.js';
+import { crashRegistration, ProcessIndex, processWorkloadModule } from '../../src/crash/process-workload.js';
 import { fromWire, MessageReader, toWire } from '../../src/crash/protocol.js';
 import { attachmentRoot, sessionDbPath } from '../../src/crash/session-shared.js';
 import { SessionIndex } from '../../src/crash/session-verifier.js';
@@ -676,6 +677,208 @@ describe('process registry verifier', () => {
       ['done', true, 'replayed'],
       ['late', false, 'conflicted'],
     ]);
+  });
+
+  const wakeRequest = (key: string, target: { sessionId: string; agentFrameId: string | null } | null = null) => ({
+    eventType: 'crash.wake',
+    payload: { op: key, wake_input: `wake ${key}` },
+    replay: { key },
+    wakeTargetScope: target,
+  });
+  const wait = (key: string) => ({
+    kind: { kind: 'signal' as const, name: 'crash', eventType: 'crash.progress', key, ordinal: 0 },
+    sinceMs: 0,
+  });
+  const processOp = (fields: Partial<OpRecord> & Pick<OpRecord, 'id' | 'op' | 'args' | 'status'>) =>
+    op({ module: 'process', db: 'registry', ...fields });
+
+  test('acknowledged wake appends, wake acks and waits that are in the data are found', async () => {
+    const dir = campaignDir();
+    const findings = new Collected();
+    const verifier = await processWorkloadModule.openVerifier({ dir, findings });
+    const registry = await SqliteProcessRegistry.open(join(dir, 'process', 'registry.db'));
+    await registry.registerProcess(crashRegistration('wproc-a'));
+    await registry.registerProcess(crashRegistration('proc-b'));
+    const targeted = await registry.appendEvent('wproc-a', wakeRequest('w1'));
+    const untargeted = await registry.appendEvent('proc-b', wakeRequest('w2'));
+    const overridden = await registry.appendEvent('proc-b', wakeRequest('w3', { sessionId: 'crash-wakes', agentFrameId: 'f' }));
+    expect(targeted.wakeDelivery?.targetSessionId).toBe('crash-wakes');
+    expect(untargeted.wakeDelivery).toBeNull();
+    expect(overridden.wakeDelivery?.targetScopeId).not.toBe(targeted.wakeDelivery?.targetScopeId);
+    await registry.ackWake('wproc-a', 1);
+    await registry.setProcessWait('wproc-a', wait('s1'));
+    await registry.setProcessWait('proc-b', wait('s2'));
+    await registry.clearProcessWait('proc-b');
+    await registry.close();
+    const summary = (r: typeof targeted) => ({ sequence: r.event.sequence, wakeDelivery: r.wakeDelivery });
+    const ops = [
+      processOp({
+        id: 'w1',
+        op: 'appendWake',
+        args: { processId: 'wproc-a', request: wakeRequest('w1') },
+        status: 'acked',
+        result: summary(targeted),
+      }),
+      processOp({
+        id: 'w2',
+        op: 'appendWake',
+        args: { processId: 'proc-b', request: wakeRequest('w2') },
+        status: 'acked',
+        result: summary(untargeted),
+      }),
+      processOp({
+        id: 'w3',
+        op: 'appendWake',
+        args: { processId: 'proc-b', request: wakeRequest('w3', { sessionId: 'crash-wakes', agentFrameId: 'f' }) },
+        status: 'acked',
+        result: summary(overridden),
+      }),
+      processOp({
+        id: 'a1',
+        op: 'ackWake',
+        args: { processId: 'wproc-a', sequence: 1, repeat: false },
+        status: 'acked',
+        result: null,
+      }),
+      processOp({
+        id: 's1',
+        op: 'setWait',
+        args: { processId: 'wproc-a', wait: wait('s1') },
+        status: 'acked',
+        result: { wait: wait('s1') },
+      }),
+      processOp({
+        id: 's2',
+        op: 'setWait',
+        args: { processId: 'proc-b', wait: wait('s2') },
+        status: 'acked',
+        result: { wait: wait('s2') },
+      }),
+      processOp({ id: 'c1', op: 'clearWait', args: { processId: 'proc-b' }, status: 'acked', result: { wait: null } }),
+    ];
+    await verifier.recover(context(findings, ops));
+    // Checking a second time re-acks wake 1 again (idempotent) and replays every wake append.
+    await verifier.finalCheck(context(findings, []));
+    await verifier.close();
+    expect(findings.lostMessages).toEqual([]);
+    expect(findings.divergences).toEqual([]);
+  });
+
+  test('an acknowledged wake ack, wake delivery or wait that the data does not show is lost', async () => {
+    const dir = campaignDir();
+    const findings = new Collected();
+    const verifier = await processWorkloadModule.openVerifier({ dir, findings });
+    const registry = await SqliteProcessRegistry.open(join(dir, 'process', 'registry.db'));
+    await registry.registerProcess(crashRegistration('wproc-a'));
+    const appended = await registry.appendEvent('wproc-a', wakeRequest('w1'));
+    // The wait the history says is set was cleared by nobody the history knows.
+    await registry.setProcessWait('wproc-a', wait('s1'));
+    await registry.clearProcessWait('wproc-a');
+    await registry.close();
+    const delivery = appended.wakeDelivery;
+    if (!delivery) throw new Error('no delivery');
+    const ops = [
+      // The ack never happened: wake 1 is still pending.
+      processOp({
+        id: 'a1',
+        op: 'ackWake',
+        args: { processId: 'wproc-a', sequence: 1, repeat: false },
+        status: 'acked',
+        result: null,
+      }),
+      // The acknowledged delivery named another wake id than the stored event replays to.
+      processOp({
+        id: 'w1',
+        op: 'appendWake',
+        args: { processId: 'wproc-a', request: wakeRequest('w1') },
+        status: 'acked',
+        result: { sequence: 1, wakeDelivery: { ...delivery, wakeId: 'wake:forged' } },
+      }),
+      processOp({
+        id: 's1',
+        op: 'setWait',
+        args: { processId: 'wproc-a', wait: wait('s1') },
+        status: 'acked',
+        result: { wait: wait('s1') },
+      }),
+    ];
+    await verifier.recover(context(findings, ops));
+    await verifier.close();
+    expect(findings.divergences).toEqual([]);
+    expect(findings.lostMessages).toEqual([
+      expect.stringMatching(/acknowledged ackWake a1: the ack is not in the log/),
+      expect.stringMatching(/acknowledged ackWake a1: wakeEventsAfter still lists the wake/),
+      expect.stringMatching(/acknowledged appendWake w1: the wake append replays to .*wake:forged/),
+      expect.stringMatching(/process wproc-a waits null, its last wait operation s1 left/),
+    ]);
+  });
+
+  test('a wake acked twice in the log is a divergence (acks are insert-or-ignore)', () => {
+    const findings = new Collected();
+    const index = new ProcessIndex('process/registry.db', findings);
+    index.ingest(
+      [
+        historyEvent(1, 'ProcessWakeAcked', { processId: 'wproc-a', sequence: 1 }),
+        historyEvent(2, 'ProcessWakeAcked', { processId: 'wproc-a', sequence: 2 }),
+        historyEvent(3, 'ProcessWakeAcked', { processId: 'proc-b', sequence: 1 }),
+        historyEvent(4, 'ProcessWakeAcked', { processId: 'wproc-a', sequence: 1 }),
+      ],
+      () => undefined,
+    );
+    expect(findings.divergences).toEqual(['process/registry.db: wake wproc-a 1 acked twice (seq 4)']);
+  });
+
+  test('in-flight wake appends, wake acks and waits: stored ones replay, the others commit', async () => {
+    const dir = campaignDir();
+    const findings = new Collected();
+    const resolutions: InFlightResolution[] = [];
+    const verifier = await processWorkloadModule.openVerifier({ dir, findings });
+    const registry = await SqliteProcessRegistry.open(join(dir, 'process', 'registry.db'));
+    await registry.registerProcess(crashRegistration('wproc-a'));
+    await registry.registerProcess(crashRegistration('proc-done'));
+    await registry.appendEvent('wproc-a', wakeRequest('w-stored'));
+    await registry.appendEvent('wproc-a', wakeRequest('w-other'));
+    await registry.ackWake('wproc-a', 1);
+    await registry.setProcessWait('wproc-a', wait('s-stored'));
+    const owner = { ownerId: 'sibling', incarnationId: 'sibling', liveness: { kind: 'opaque' as const } };
+    const lease = await registry.claimProcessLease('proc-done', owner, 60_000);
+    if (lease.kind !== 'acquired') throw new Error('busy');
+    await registry.completeProcessWithLease(lease.lease, { kind: 'success', value: null, control: null });
+    await registry.close();
+    const ops = [
+      processOp({
+        id: 'w-stored',
+        op: 'appendWake',
+        args: { processId: 'wproc-a', request: wakeRequest('w-stored') },
+        status: 'begun',
+      }),
+      processOp({
+        id: 'w-new',
+        op: 'appendWake',
+        args: { processId: 'wproc-a', request: wakeRequest('w-new') },
+        status: 'begun',
+      }),
+      processOp({ id: 'a-stored', op: 'ackWake', args: { processId: 'wproc-a', sequence: 1, repeat: false }, status: 'begun' }),
+      processOp({ id: 'a-new', op: 'ackWake', args: { processId: 'wproc-a', sequence: 2, repeat: false }, status: 'begun' }),
+      processOp({ id: 's-stored', op: 'setWait', args: { processId: 'wproc-a', wait: wait('s-stored') }, status: 'begun' }),
+      processOp({ id: 's-terminal', op: 'setWait', args: { processId: 'proc-done', wait: wait('s-terminal') }, status: 'begun' }),
+    ];
+    await verifier.recover(context(findings, ops, resolutions));
+    await verifier.close();
+    expect(findings.divergences).toEqual([]);
+    expect(findings.lostMessages).toEqual([]);
+    expect(resolutions.map((r) => [r.op.id, r.committedBeforeKill, r.outcome])).toEqual([
+      ['w-stored', true, 'replayed'],
+      ['w-new', false, 'committed'],
+      ['a-stored', true, 'idempotent'],
+      ['a-new', false, 'committed'],
+      ['s-stored', true, 'idempotent'],
+      ['s-terminal', false, 'conflicted'],
+    ]);
+    const after = await SqliteProcessRegistry.open(join(dir, 'process', 'registry.db'));
+    expect(await after.wakeEventsAfter('wproc-a', 0)).toEqual([expect.objectContaining({ sequence: 3 })]);
+    expect((await after.getProcess('wproc-a'))?.wait).toEqual(wait('s-stored'));
+    await after.close();
   });
 });
 
