@@ -53,7 +53,12 @@ export function formatCampaignReport(report: CrashCampaignReport): string {
       'turn inputs',
       `${n(c, 'turnInputs.enqueued')} enqueued, ${n(c, 'turnInputs.claimed')} claimed, ` +
         `${n(c, 'turnInputs.completed')} completed by commits, ${n(c, 'turnInputs.deferred')} deferred by interrupts, ` +
-        `${n(c, 'turnInputs.abandoned')} given back by abandons`,
+        `${n(c, 'turnInputs.abandoned')} given back by abandons, ${n(c, 'turnInputs.cancelled')} cancelled`,
+    );
+    row(
+      'maintenance',
+      `${n(c, 'queuedWork.cancelled')} batches cancelled, ${n(c, 'nodes.tombstoned')} nodes tombstoned; ` +
+        `vacuums deleted ${n(c, 'vacuum.nodes')} nodes and ${n(c, 'vacuum.inputs')} terminal inputs`,
     );
     row(
       'attachments',

@@ -7,7 +7,11 @@
  * store lists them, equal a model folded from the complete log (no input completed twice, no two
  * inputs per source key, no committed ref forgotten); a leased session whose holder was killed is
  * reclaimed at once; and retrying each killed child's in-flight operation is idempotent or
- * conflicts exactly as 10-session-store specifies.
+ * conflicts exactly as 10-session-store specifies. Maintenance too: every cancel outcome a child saw
+ * is the one §3.2.3 gives for the row as the log has it, an acknowledged cancel is durable (its rows
+ * cancelled in one event, never claimed, deferred or completed after), a suffix cancel covers exactly
+ * the rows from its anchor on, and a vacuum deletes all and only the tombstoned nodes and terminal
+ * inputs the log holds (a vacuumed terminal input still counts as present for every other check).
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -29,6 +33,7 @@ import {
   LEASE_ACQUIRED,
   LEASE_EXTENDED,
   LEASE_RELEASED,
+  NODES_TOMBSTONED,
   RUNTIME_STATE_COMMITTED,
   SESSION_META_SAVED,
   TURN_COMMIT_RECORDED,
@@ -54,6 +59,7 @@ import { emptyRuntimeCommit } from '../testing.js';
 import type { AttachmentIntent } from '../types/attachments.js';
 import type {
   HydratedSessionCheckpoint,
+  PendingTurnInputCancelTarget,
   PendingTurnInputDraft,
   QueuedWorkBatchDraft,
   RuntimeCommit,
@@ -71,9 +77,15 @@ import { digestOf, sameJson, toWire, type WireJson } from './protocol.js';
 import {
   type AttachmentPutArgs,
   type BlobPutArgs,
+  type CancelInputsArgs,
+  type CancelOutcomeSummary,
+  type CancelSuffixArgs,
+  type CancelWorkArgs,
   type CompactArgs,
   INPUT_CLAIM_OPS,
   putAttachment,
+  summarizeCancelOutcome,
+  summarizeSuffixOutcome,
   type TurnInputClaimSummary,
 } from './session-child.js';
 import {
@@ -152,6 +164,19 @@ interface InputModel {
   generation: number;
 }
 
+/** Every input the log ever enqueued, kept after a vacuum deletes its row. */
+interface InputTrace {
+  sourceKey: string | null;
+  digest: string;
+  enqueueSeq: number;
+  /** Log positions of its `TurnInputEnqueued` and of the `Vacuumed` that deleted it (or null). */
+  enqueuedAt: number;
+  vacuumedAt: number | null;
+  /** Its state and ingress when the vacuum deleted it. */
+  vacuumedState: TurnInputState | null;
+  vacuumedIngress: IngressModel | null;
+}
+
 /** One attachment-manifest row as the log says it is. */
 interface ManifestModel {
   committed: boolean;
@@ -191,6 +216,23 @@ export class SessionIndex {
   readonly reconciled = new Set<string>();
   /** Commit operation → the attachment ids its `AttachmentsAdopted` stamped. */
   readonly adoptedByOp = new Map<string, string[]>();
+  /** Every input ever enqueued (vacuumed ones too), and each source key's inputs in binding order. */
+  readonly inputTrace = new Map<string, InputTrace>();
+  readonly keyBindings = new Map<string, string[]>();
+  /** Inputs ever claimed, ever cancelled, ever completed; each `TurnInputsCancelled` (its ids in order) → its seq. */
+  readonly claimedInputs = new Set<string>();
+  readonly cancelledInputs = new Set<string>();
+  readonly cancelEvents = new Map<string, number>();
+  /** Batches ever claimed, completed by a commit, cancelled; the generation of each batch's current claim. */
+  readonly claimedBatches = new Set<string>();
+  readonly completedBatches = new Set<string>();
+  readonly cancelledBatches = new Set<string>();
+  readonly #batchGeneration = new Map<string, number>();
+  /** Graph nodes present in the store (true = tombstoned), nodes ever tombstoned, and every vacuum's removal counts. */
+  readonly nodes = new Map<string, boolean>();
+  readonly tombstonedNodes = new Set<string>();
+  readonly vacuumedNodes = new Set<string>();
+  readonly vacuums: { nodes: number; inputs: number }[] = [];
   lease: LeaseState = { leaseToken: null, fencingToken: 0, pid: null, expiresAtMs: 0 };
   headRevision = 0;
   headCheckpointRef: string | null = null;
@@ -219,6 +261,44 @@ export class SessionIndex {
     const held = [...this.inputs].filter(([, r]) => r.holder === holder).map(([id]) => id);
     const listed = new Set(inputIds);
     return held.length === listed.size && held.every((id) => listed.has(id));
+  }
+
+  /** Every input the log ever completed (vacuumed ones too). */
+  completedEver(inputId: string): boolean {
+    return this.#completed.has(inputId);
+  }
+
+  /** The state of an input as the log says it is now; a vacuumed one keeps the terminal state it was deleted in. */
+  stateOf(inputId: string): TurnInputState | 'missing' {
+    return this.inputs.get(inputId)?.state ?? this.inputTrace.get(inputId)?.vacuumedState ?? 'missing';
+  }
+
+  /** Whether the live lease generation (R5, at `atMs`) holds `row`'s claim. */
+  #liveClaim(row: InputModel | { holder: string | null; generation: number }, atMs: number): boolean {
+    const lease = this.lease;
+    return row.holder !== null && lease.leaseToken !== null && lease.expiresAtMs > atMs && row.generation === lease.fencingToken;
+  }
+
+  /** The outcome §3.2.3 gives a cancel of `inputId` now (`cancelRow` over the modelled row), or `notFound`. */
+  expectedCancel(inputId: string | undefined, nowMs: number, leaseReleased = false): CancelOutcomeSummary['kind'] {
+    const row = inputId === undefined ? undefined : this.inputs.get(inputId);
+    if (!row) return 'notFound';
+    if (row.state === 'cancelled') return 'alreadyCancelled';
+    if (row.state === 'completed') return 'alreadyCompleted';
+    if (row.state === 'accepted' || (!leaseReleased && this.#liveClaim(row, nowMs))) return 'alreadyClaimed';
+    return 'cancelled';
+  }
+
+  /** The input a cancel target names now, if any. */
+  resolveTarget(target: PendingTurnInputCancelTarget): string | undefined {
+    if (target.kind === 'sourceKey') return this.inputByKey.get(target.value);
+    return this.inputs.has(target.value) ? target.value : undefined;
+  }
+
+  /** Whether a batch's claim is live (R5) at `atMs`. */
+  batchClaimLive(batchId: string, atMs: number): boolean {
+    const generation = this.#batchGeneration.get(batchId);
+    return generation !== undefined && this.#liveClaim({ holder: this.holders.get(batchId) ?? null, generation }, atMs);
   }
 
   /** Inputs an interrupt of `turnId` defers now (10 §3.1.2 step 14), in enqueue order. */
@@ -334,9 +414,59 @@ export class SessionIndex {
     this.findings.count('attachments.adoptedByTurn', stamped.filter((id) => !listed.has(id)).length);
   }
 
+  #addNodes(replaceAll: boolean, nodes: readonly { nodeId: string }[]): void {
+    if (replaceAll) this.nodes.clear();
+    for (const node of nodes) this.nodes.set(node.nodeId, false);
+  }
+
+  /** Folds `NodesTombstoned` and `Vacuumed`: only present nodes are tombstoned; a vacuum deletes all and only the terminal rows. */
+  #foldMaintenance(type: string, d: Record<string, unknown>, seq: number): boolean {
+    const bad = (what: string) => this.findings.divergence(`${this.name}: ${type} at seq ${seq}: ${what}`);
+    if (type === NODES_TOMBSTONED) {
+      for (const id of d.nodeIds as string[]) {
+        const tombstoned = this.nodes.get(id);
+        if (tombstoned !== false)
+          bad(`tombstoned node ${id}, which is ${tombstoned ? 'already tombstoned' : 'not in the graph'}`);
+        this.nodes.set(id, true);
+        this.tombstonedNodes.add(id);
+        this.findings.count('nodes.tombstoned');
+      }
+      return true;
+    }
+    if (type !== VACUUMED) return false;
+    const nodeIds = (d.nodeIds as string[] | undefined) ?? [];
+    const inputIds = (d.inputIds as string[] | undefined) ?? [];
+    for (const id of nodeIds) {
+      const tombstoned = this.nodes.get(id);
+      if (tombstoned !== true) bad(`deleted node ${id}, which is ${tombstoned === false ? 'live' : 'not in the graph'}`);
+      this.nodes.delete(id);
+      this.vacuumedNodes.add(id);
+    }
+    for (const id of inputIds) {
+      const row = this.inputs.get(id);
+      if (row?.state !== 'cancelled' && row?.state !== 'completed')
+        bad(`deleted input ${id}, which is ${row?.state ?? 'not in the log'}`);
+      const key = row?.sourceKey;
+      if (key !== undefined && key !== null && this.inputByKey.get(key) === id) this.inputByKey.delete(key);
+      const trace = this.inputTrace.get(id);
+      if (trace && row) Object.assign(trace, { vacuumedAt: seq, vacuumedState: row.state, vacuumedIngress: row.ingress });
+      this.inputs.delete(id);
+    }
+    const leftNodes = [...this.nodes].filter(([, t]) => t).map(([id]) => id);
+    const leftInputs = [...this.inputs].filter(([, r]) => r.state === 'cancelled' || r.state === 'completed').map(([id]) => id);
+    if (leftNodes.length > 0) bad(`left tombstoned nodes ${leftNodes.slice(0, 5).join(', ')}`);
+    if (leftInputs.length > 0) bad(`left terminal inputs ${leftInputs.slice(0, 5).join(', ')}`);
+    this.vacuums.push({ nodes: nodeIds.length, inputs: inputIds.length });
+    this.findings.count('vacuum.nodes', nodeIds.length);
+    this.findings.count('vacuum.inputs', inputIds.length);
+    return true;
+  }
+
   #fold(event: HistoryEvent): void {
+    const at = event.recordedAtMs;
     const d = event.data as Record<string, unknown>;
-    if (this.#foldInputOrAttachment(event.type, d)) return;
+    if (this.#foldInputOrAttachment(event.type, d, event.seq, event.recordedAtMs)) return;
+    if (this.#foldMaintenance(event.type, d, event.seq)) return;
     switch (event.type) {
       case RUNTIME_STATE_COMMITTED: {
         const head = d.head as { headRevision: number; checkpointRef: string | null; agentFrames: unknown };
@@ -350,12 +480,16 @@ export class SessionIndex {
         }
         this.headRevision = head.headRevision;
         this.headCheckpointRef = head.checkpointRef;
+        const graph = d.graph as { replaceAll: boolean; nodes: { nodeId: string }[] };
+        this.#addNodes(graph.replaceAll, graph.nodes);
         return;
       }
       case 'HeadSaved': {
         const head = d.head as { headRevision: number; checkpointRef: string | null };
         this.headRevision = head.headRevision;
         this.headCheckpointRef = head.checkpointRef;
+        const graph = d.graph as { nodeId: string }[] | null;
+        if (graph) this.#addNodes(true, graph);
         return;
       }
       case TURN_COMMIT_RECORDED: {
@@ -376,15 +510,36 @@ export class SessionIndex {
         return;
       }
       case QUEUED_WORK_COMPLETED:
-        for (const id of d.batchIds as string[]) this.#finish(id);
+        for (const id of d.batchIds as string[]) {
+          if (this.cancelledBatches.has(id))
+            this.findings.divergence(`${this.name}: batch ${id} completed after it was cancelled`);
+          this.completedBatches.add(id);
+          this.#finish(id);
+        }
         return;
-      case QUEUED_WORK_CANCELLED:
-        this.#finish(d.batchId as string);
+      case QUEUED_WORK_CANCELLED: {
+        const id = d.batchId as string;
+        if (!this.batches.has(id) || this.finished.has(id)) {
+          this.findings.divergence(
+            `${this.name}: batch ${id} cancelled, which is ${this.batches.has(id) ? 'already gone' : 'not in the log'}`,
+          );
+        } else if (this.batchClaimLive(id, at)) {
+          this.findings.divergence(`${this.name}: batch ${id} cancelled while a claim of the live lease held it (R5)`);
+        }
+        this.cancelledBatches.add(id);
+        this.#finish(id);
+        this.findings.count('queuedWork.cancelled');
         return;
+      }
       case QUEUED_WORK_CLAIMED:
         this.claimIds.add(d.claimId as string);
         this.claimOwners.set(d.claimId as string, (d.owner as { incarnationId: string }).incarnationId);
-        for (const id of d.batchIds as string[]) this.holders.set(id, `${d.claimId} ${d.leaseToken}`);
+        for (const id of d.batchIds as string[]) {
+          if (this.finished.has(id)) this.findings.divergence(`${this.name}: claim ${d.claimId} took batch ${id}, which is gone`);
+          this.holders.set(id, `${d.claimId} ${d.leaseToken}`);
+          this.#batchGeneration.set(id, d.sessionLeaseGeneration as number);
+          this.claimedBatches.add(id);
+        }
         return;
       case QUEUED_WORK_CLAIM_ABANDONED:
         for (const id of d.batchIds as string[]) {
@@ -430,7 +585,7 @@ export class SessionIndex {
   }
 
   /** Folds a turn-input or attachment-manifest event; false for any other type. */
-  #foldInputOrAttachment(type: string, d: Record<string, unknown>): boolean {
+  #foldInputOrAttachment(type: string, d: Record<string, unknown>, seq: number, at: number): boolean {
     const bad = (what: string) => this.findings.divergence(`${this.name}: ${type}: ${what}`);
     switch (type) {
       case TURN_INPUT_ENQUEUED: {
@@ -447,8 +602,19 @@ export class SessionIndex {
           const other = this.inputByKey.get(i.sourceKey);
           if (other !== undefined) bad(`inputs ${other} and ${i.inputId} share source key ${i.sourceKey}`);
           this.inputByKey.set(i.sourceKey, i.inputId);
+          this.keyBindings.set(i.sourceKey, [...(this.keyBindings.get(i.sourceKey) ?? []), i.inputId]);
         }
         const digest = inputDigest(i.input);
+        const enqueueSeq = (d.input as { enqueueSeq: number }).enqueueSeq;
+        this.inputTrace.set(i.inputId, {
+          sourceKey: i.sourceKey,
+          digest,
+          enqueueSeq,
+          enqueuedAt: seq,
+          vacuumedAt: null,
+          vacuumedState: null,
+          vacuumedIngress: null,
+        });
         this.inputByDigest.set(digest, i.inputId);
         this.inputs.set(i.inputId, {
           sourceKey: i.sourceKey,
@@ -483,6 +649,7 @@ export class SessionIndex {
           }
           if (row.holder !== null && row.generation === generation)
             bad(`claim ${d.claimId} took input ${id} from its own generation`);
+          this.claimedInputs.add(id);
           row.state = d.state as TurnInputState;
           row.holder = `${d.claimId} ${d.leaseToken}`;
           row.claimId = d.claimId as string;
@@ -510,16 +677,28 @@ export class SessionIndex {
         this.findings.count('turnInputs.abandoned', (d.inputIds as string[]).length);
         return true;
       }
-      case TURN_INPUTS_CANCELLED:
-        for (const id of d.inputIds as string[]) {
+      case TURN_INPUTS_CANCELLED: {
+        const ids = d.inputIds as string[];
+        for (const id of ids) {
           const row = this.inputs.get(id);
+          // §3.2.3: only pending rows without a live claim are cancelled.
+          if (!row) bad(`cancelled input ${id}, which is not in the log`);
+          else if (row.state !== 'pendingActive' && row.state !== 'deferredNextTurn')
+            bad(`cancelled input ${id} in state ${row.state}`);
+          else if (this.#liveClaim(row, at))
+            bad(`cancelled input ${id} while claim ${row.claimId} of the live lease held it (R5)`);
           if (row) Object.assign(row, { state: 'cancelled', holder: null, claimId: null, generation: 0 });
+          this.cancelledInputs.add(id);
         }
+        this.cancelEvents.set(ids.join(' '), seq);
+        this.findings.count('turnInputs.cancelled', ids.length);
         return true;
+      }
       case TURN_INPUTS_COMPLETED:
         for (const id of d.inputIds as string[]) {
           const row = this.inputs.get(id);
           if (!row) bad(`input ${id} completed but never enqueued`);
+          else if (this.cancelledInputs.has(id)) bad(`input ${id} completed after it was cancelled`);
           else if (this.#completed.has(id)) bad(`input ${id} completed twice (again by claim ${d.claimId})`);
           else if (row.claimId !== d.claimId) bad(`input ${id} completed by claim ${d.claimId}, which does not hold it`);
           this.#completed.add(id);
@@ -544,13 +723,6 @@ export class SessionIndex {
         }
         this.findings.count('turnInputs.deferred', (d.inputIds as string[]).length);
         return true;
-      case VACUUMED:
-        for (const id of (d.inputIds as string[] | undefined) ?? []) {
-          const key = this.inputs.get(id)?.sourceKey;
-          if (key !== undefined && key !== null && this.inputByKey.get(key) === id) this.inputByKey.delete(key);
-          this.inputs.delete(id);
-        }
-        return false;
       case ATTACHMENT_INTENT_RECORDED: {
         const i = d.intent as unknown as AttachmentIntent;
         if (i.sessionId !== this.sessionId) return true;
@@ -649,7 +821,19 @@ type Fact =
   | { op: 'putCheckpoint'; id: string; checkpointRef: string; turnState: string }
   | { op: 'saveMeta'; id: string; sessionName: string }
   | { op: 'compact'; id: string; snapshotSeq: number; deletedEventCount: number }
-  | { op: 'enqueueInput'; id: string; inputId: string; sourceKey: string | null }
+  | { op: 'enqueueInput'; id: string; inputId: string; sourceKey: string | null; digest: string }
+  | {
+      op: 'cancelInputs';
+      id: string;
+      /** The targets of a plural cancel (aligned with `outcomes`), or the anchor of a suffix cancel. */
+      targets: PendingTurnInputCancelTarget[];
+      suffix: boolean;
+      /** Null: the suffix's anchor was not found. */
+      outcomes: CancelOutcomeSummary[] | null;
+    }
+  | { op: 'cancelWork'; id: string; batchId: string; cancelled: boolean }
+  | { op: 'tombstoneNodes'; id: string; nodeIds: string[] }
+  | { op: 'vacuum'; id: string; nodes: number; inputs: number }
   | { op: 'claimInputs'; id: string; claimId: string | null; workClaimId: string | null }
   | { op: 'abandonInputs'; id: string; holders: string[] }
   | { op: 'putAttachment'; id: string; attachmentId: string; sha: string };
@@ -681,7 +865,32 @@ function factOf(op: OpRecord): Fact | null {
     }
     case 'enqueueInput': {
       const r = op.result as { inputId: string; sourceKey: string | null };
-      return { op: 'enqueueInput', id, inputId: r.inputId, sourceKey: r.sourceKey };
+      const digest = inputDigest((op.args as PendingTurnInputDraft).input);
+      return { op: 'enqueueInput', id, inputId: r.inputId, sourceKey: r.sourceKey, digest };
+    }
+    case 'cancelInputs':
+      return {
+        op: 'cancelInputs',
+        id,
+        targets: (op.args as CancelInputsArgs).targets,
+        suffix: false,
+        outcomes: op.result as CancelOutcomeSummary[],
+      };
+    case 'cancelInputSuffix':
+      return {
+        op: 'cancelInputs',
+        id,
+        targets: [(op.args as CancelSuffixArgs).anchor],
+        suffix: true,
+        outcomes: (op.result as { outcomes: CancelOutcomeSummary[] | null }).outcomes,
+      };
+    case 'cancelWork':
+      return { op: 'cancelWork', id, batchId: (op.args as CancelWorkArgs).batchId, cancelled: op.result !== null };
+    case 'tombstoneNodes':
+      return { op: 'tombstoneNodes', id, nodeIds: (op.args as { ids: string[] }).ids };
+    case 'vacuum': {
+      const r = op.result as { removedNodeCount: number; removedPendingTurnInputTombstoneCount: number };
+      return { op: 'vacuum', id, nodes: r.removedNodeCount, inputs: r.removedPendingTurnInputTombstoneCount };
     }
     case 'claimActiveInputs':
     case 'claimNextInputs':
@@ -755,6 +964,10 @@ class SessionDb {
     leaseReleased: false,
     consumed: new Set<string>(),
     consumedInputs: new Set<string>(),
+    /** Inputs and batches the campaign's retried cancels cancelled, and whether a retried vacuum ran. */
+    cancelledInputs: new Set<string>(),
+    cancelledBatches: new Set<string>(),
+    vacuumed: false,
   };
 
   constructor(
@@ -831,6 +1044,9 @@ class SessionVerifier implements ModuleVerifier {
         leaseReleased: false,
         consumed: new Set(),
         consumedInputs: new Set(),
+        cancelledInputs: new Set(),
+        cancelledBatches: new Set(),
+        vacuumed: false,
       };
       const inFlight = ops.filter((op) => op.status === 'begun');
       for (const op of inFlight) if (op.op !== 'commit') await this.#retry(ctx, store, db, op);
@@ -901,7 +1117,8 @@ class SessionVerifier implements ModuleVerifier {
             lost(`checkpoint ${fact.checkpointRef} is missing`);
           }
           for (const inputId of fact.inputIds) {
-            const state = index.inputs.get(inputId)?.state ?? 'missing';
+            // A vacuum deletes completed inputs: the log still shows the completion.
+            const state = index.stateOf(inputId);
             if (state !== 'completed') lost(`input ${inputId} it completed is ${state}`);
             if (snapshot.pendingInputs.has(inputId)) lost(`input ${inputId} it completed is still listed as pending`);
           }
@@ -911,13 +1128,52 @@ class SessionVerifier implements ModuleVerifier {
           return;
         }
         case 'enqueueInput': {
-          const row = index.inputs.get(fact.inputId);
-          if (!row) lost(`input ${fact.inputId} was never enqueued`);
-          else if (fact.sourceKey !== null && index.inputByKey.get(fact.sourceKey) !== fact.inputId) {
+          // A vacuumed terminal input is still in the log; only then may its source key be bound anew.
+          const trace = index.inputTrace.get(fact.inputId);
+          const vacuumed = trace?.vacuumedAt !== null && trace?.vacuumedAt !== undefined;
+          if (!trace) lost(`input ${fact.inputId} was never enqueued`);
+          else if (
+            fact.sourceKey !== null &&
+            index.inputByKey.get(fact.sourceKey) !== fact.inputId &&
+            !(vacuumed && index.keyBindings.get(fact.sourceKey)?.includes(fact.inputId))
+          ) {
             lost(`source key ${fact.sourceKey} is bound to ${index.inputByKey.get(fact.sourceKey)}, not to ${fact.inputId}`);
+          } else if (trace.digest !== fact.digest) {
+            this.findings.divergence(
+              `${db.watch.name}: acknowledged enqueueInput ${fact.id} returned input ${fact.inputId}, whose content is not the submitted one`,
+            );
           }
           return;
         }
+        case 'cancelInputs':
+          this.#checkCancel(db, fact, snapshot, lost);
+          return;
+        case 'cancelWork':
+          if (fact.cancelled) {
+            if (!index.cancelledBatches.has(fact.batchId)) lost(`the cancel of batch ${fact.batchId} is not in the log`);
+            if (snapshot.liveBatches.has(fact.batchId)) lost(`cancelled batch ${fact.batchId} is still listed`);
+          } else if (
+            index.batches.has(fact.batchId) &&
+            !index.finished.has(fact.batchId) &&
+            !index.claimedBatches.has(fact.batchId)
+          ) {
+            // §3.3.8: null only for a batch that is gone or held by a live claim.
+            this.findings.divergence(
+              `${db.watch.name}: cancelWork ${fact.id} returned null for batch ${fact.batchId}, which was never claimed nor finished`,
+            );
+          }
+          return;
+        case 'tombstoneNodes':
+          for (const nodeId of fact.nodeIds) {
+            if (index.nodes.get(nodeId) === false) lost(`node ${nodeId} is not tombstoned in the log`);
+            if ((await store.loadNode(nodeId)) !== null) lost(`node ${nodeId} is still readable`);
+          }
+          return;
+        case 'vacuum':
+          if (fact.nodes + fact.inputs > 0 && !index.vacuums.some((v) => v.nodes === fact.nodes && v.inputs === fact.inputs)) {
+            lost(`no Vacuumed event removed ${fact.nodes} nodes and ${fact.inputs} inputs`);
+          }
+          return;
         case 'claimInputs':
           if (fact.claimId !== null && !index.inputClaimIds.has(fact.claimId)) lost(`claim ${fact.claimId} is not in the log`);
           if (fact.workClaimId !== null && !index.claimIds.has(fact.workClaimId)) {
@@ -979,6 +1235,89 @@ class SessionVerifier implements ModuleVerifier {
       lost(`checking it failed: ${describe(error)}`);
     }
   }
+  /**
+   * An acknowledged cancel: every outcome is the one §3.2.3 gives the row as the log has it, the rows
+   * it cancelled were cancelled in one `TurnInputsCancelled` and are cancelled still (or vacuumed as
+   * such), and a suffix cancel names exactly its anchor and every row enqueued after it (§3.2.6).
+   */
+  #checkCancel(
+    db: SessionDb,
+    fact: Extract<Fact, { op: 'cancelInputs' }>,
+    snapshot: Snapshot,
+    lost: (what: string) => void,
+  ): void {
+    const { index } = db;
+    const bad = (what: string) => this.findings.divergence(`${db.watch.name}: cancel ${fact.id}: ${what}`);
+    const vacuumed = (id: string) => index.inputTrace.get(id)?.vacuumedAt != null;
+    if (fact.outcomes === null) {
+      const anchor = fact.targets[0] as PendingTurnInputCancelTarget;
+      if (anchor.kind === 'inputId' && index.inputTrace.has(anchor.value) && !vacuumed(anchor.value)) {
+        bad(`anchor ${anchor.value} not found, yet the log holds it`);
+      }
+      return;
+    }
+    const cancelled: string[] = [];
+    fact.outcomes.forEach((o, k) => {
+      const target = fact.suffix ? (k === 0 ? fact.targets[0] : undefined) : fact.targets[k];
+      const id = o.inputId;
+      if (o.kind === 'notFound' || id === null) {
+        if (target?.kind === 'inputId' && index.inputTrace.has(target.value) && !vacuumed(target.value)) {
+          bad(`input ${target.value} not found, yet the log holds it`);
+        }
+        const bindings = target?.kind === 'sourceKey' ? (index.keyBindings.get(target.value) ?? []) : [];
+        if (bindings.length > 0 && !bindings.some(vacuumed))
+          bad(`source key ${target?.value} not found, yet input ${bindings[0]} holds it`);
+        return;
+      }
+      if (target?.kind === 'inputId' && target.value !== id) bad(`target ${target.value} answered for input ${id}`);
+      if (target?.kind === 'sourceKey' && !(index.keyBindings.get(target.value) ?? []).includes(id)) {
+        bad(`source key ${target.value} answered for input ${id}, which never held it`);
+      }
+      if (!index.inputTrace.has(id)) {
+        bad(`${o.kind} for input ${id}, which was never enqueued`);
+        return;
+      }
+      switch (o.kind) {
+        case 'cancelled':
+          cancelled.push(id);
+          if (!index.cancelledInputs.has(id)) lost(`the cancel of input ${id} is not in the log`);
+          else if (index.stateOf(id) !== 'cancelled') lost(`input ${id} it cancelled is ${index.stateOf(id)}`);
+          if (snapshot.pendingInputs.has(id)) lost(`input ${id} it cancelled is still listed as pending`);
+          return;
+        case 'alreadyCancelled':
+          if (!index.cancelledInputs.has(id)) bad(`alreadyCancelled for input ${id}, which the log never cancelled`);
+          return;
+        case 'alreadyCompleted':
+          if (!index.completedEver(id)) bad(`alreadyCompleted for input ${id}, which the log never completed`);
+          return;
+        case 'alreadyClaimed':
+          if (!index.claimedInputs.has(id) || o.state === 'cancelled' || o.state === 'completed') {
+            bad(
+              `alreadyClaimed for input ${id} in state ${o.state}, which the log ${index.claimedInputs.has(id) ? 'shows terminal' : 'never claimed'}`,
+            );
+          }
+          return;
+      }
+    });
+    if (cancelled.length === 0) return;
+    const seq = index.cancelEvents.get(cancelled.join(' '));
+    if (seq === undefined) {
+      if (cancelled.some((id) => index.cancelledInputs.has(id)))
+        bad(`its cancels [${cancelled.join(', ')}] are not one TurnInputsCancelled`);
+      return;
+    }
+    if (!fact.suffix) return;
+    // The rows of the session from the anchor on, as they were when the cancel's event was appended.
+    const ids = fact.outcomes.map((o) => o.inputId);
+    const anchorSeq = index.inputTrace.get(ids[0] ?? '')?.enqueueSeq ?? Number.POSITIVE_INFINITY;
+    const expected = [...index.inputTrace]
+      .filter(([, t]) => t.enqueueSeq >= anchorSeq && t.enqueuedAt < seq && (t.vacuumedAt === null || t.vacuumedAt > seq))
+      .sort((a, b) => a[1].enqueueSeq - b[1].enqueueSeq)
+      .map(([id]) => id);
+    if (!sameJson(ids, expected))
+      bad(`the suffix named [${ids.join(', ')}], the rows from its anchor on were [${expected.join(', ')}]`);
+  }
+
   /**
    * Reads what the store lists now and compares it with the model folded from the log: pending turn
    * input (R5: rows claimed by the live generation are hidden) and the attachment manifest (every
@@ -1048,8 +1387,15 @@ class SessionVerifier implements ModuleVerifier {
     }
     if (op.op === 'enqueueInput' && op.error?.code === 'PendingTurnInputSourceKeyConflict') {
       const draft = op.args as PendingTurnInputDraft;
-      const existingId = draft.sourceKey === null ? undefined : index.inputByKey.get(draft.sourceKey);
-      const stored = existingId === undefined ? undefined : index.inputs.get(existingId);
+      // The key's input may have been vacuumed after the conflict: then its last binding, as it was deleted.
+      const bindings = draft.sourceKey === null ? [] : (index.keyBindings.get(draft.sourceKey) ?? []);
+      const existingId = draft.sourceKey === null ? undefined : (index.inputByKey.get(draft.sourceKey) ?? bindings.at(-1));
+      const trace = existingId === undefined ? undefined : index.inputTrace.get(existingId);
+      const stored =
+        existingId === undefined
+          ? undefined
+          : (index.inputs.get(existingId) ??
+            (trace?.vacuumedIngress ? { digest: trace.digest, ingress: trace.vacuumedIngress } : undefined));
       if (!stored) {
         this.findings.divergence(
           `${db.watch.name}: enqueue ${op.id} conflicted on source key ${draft.sourceKey}, which no input holds`,
@@ -1175,7 +1521,7 @@ class SessionVerifier implements ModuleVerifier {
           const before = !fresh
             ? null
             : draft.inputId !== null
-              ? index.inputs.has(draft.inputId)
+              ? index.inputTrace.has(draft.inputId)
               : index.inputByDigest.has(digest);
           if (draft.sourceKey === null && draft.inputId === null && before) {
             // Neither a source key nor an id: sending it again would enqueue a second input, as the spec says it must.
@@ -1240,6 +1586,89 @@ class SessionVerifier implements ModuleVerifier {
           const before = claims.some((c) => index.abandonedInputClaims.has(c.claimId)) ? true : held > 0 ? false : null;
           await store.abandonTurnInputClaims(claims);
           resolved(before, held > 0 ? 'committed' : 'idempotent', null);
+          return;
+        }
+        case 'cancelInputs':
+        case 'cancelInputSuffix': {
+          // Retried as is: rows the first call cancelled now report `alreadyCancelled` (10 §4, repeat).
+          const suffix = op.op === 'cancelInputSuffix';
+          const targets = suffix ? [(op.args as CancelSuffixArgs).anchor] : (op.args as CancelInputsArgs).targets;
+          const named = targets.map((t) => index.resolveTarget(t));
+          const before = named.some((id) => id !== undefined && index.cancelledInputs.has(id)) ? null : false;
+          const { recovery } = db;
+          const expect = (id: string | undefined, seen: Set<string>) => {
+            if (id !== undefined && (seen.has(id) || recovery.cancelledInputs.has(id))) return 'alreadyCancelled';
+            const kind = index.expectedCancel(id, Date.now(), recovery.leaseReleased);
+            return recovery.vacuumed && (kind === 'alreadyCancelled' || kind === 'alreadyCompleted') ? 'notFound' : kind;
+          };
+          let outcomes: CancelOutcomeSummary[];
+          let result: unknown;
+          if (suffix) {
+            const r = summarizeSuffixOutcome(
+              await store.cancelPendingTurnInputSuffix(db.sessionId, targets[0] as PendingTurnInputCancelTarget),
+            );
+            outcomes = r.outcomes ?? [];
+            result = r;
+            if (r.outcomes === null && named[0] !== undefined) bad(`anchor ${named[0]} not found, yet the log holds it`);
+          } else {
+            outcomes = (await store.cancelPendingTurnInputs(db.sessionId, targets)).map((r) => summarizeCancelOutcome(r.outcome));
+            result = outcomes;
+          }
+          const seen = new Set<string>();
+          outcomes.forEach((o, k) => {
+            const id = suffix && k > 0 ? (o.inputId ?? undefined) : named[k];
+            const want = expect(id, seen);
+            if (o.kind !== want) bad(`outcome ${k} is ${o.kind} for ${id ?? 'nothing'}, §3.2.3 gives ${want}`);
+            if (o.kind === 'cancelled' && o.inputId !== null) {
+              seen.add(o.inputId);
+              recovery.cancelledInputs.add(o.inputId);
+            }
+          });
+          resolved(before, outcomes.some((o) => o.kind === 'cancelled') ? 'committed' : 'idempotent', result);
+          return;
+        }
+        case 'cancelWork': {
+          // §3.3.8: the batch is returned once; a second call, a finished batch or a live claim gives null.
+          const { batchId } = op.args as CancelWorkArgs;
+          const { recovery } = db;
+          const before = index.cancelledBatches.has(batchId);
+          const gone = index.finished.has(batchId) || recovery.consumed.has(batchId) || recovery.cancelledBatches.has(batchId);
+          const live = !recovery.leaseReleased && index.batchClaimLive(batchId, Date.now());
+          const batch = await store.cancelQueuedWorkBatch(db.sessionId, batchId);
+          if ((batch === null) !== (gone || live)) {
+            bad(
+              `returned ${batch === null ? 'null' : 'the batch'}; the log says it is ${gone ? 'gone' : live ? 'claimed by the live lease' : 'cancellable'}`,
+            );
+          }
+          if (batch !== null) recovery.cancelledBatches.add(batchId);
+          const result = batch === null ? null : { batchId: batch.batchId, sourceKey: batch.sourceKey };
+          resolved(before, batch !== null ? 'committed' : before ? 'idempotent' : 'conflicted', result);
+          return;
+        }
+        case 'tombstoneNodes': {
+          const { ids } = op.args as { ids: string[] };
+          const before = ids.some((id) => index.tombstonedNodes.has(id))
+            ? true
+            : ids.some((id) => index.nodes.get(id) === false)
+              ? false
+              : null;
+          await store.tombstoneNodes(ids);
+          for (const id of ids) if ((await store.loadNode(id)) !== null) bad(`node ${id} is still readable`);
+          resolved(before, before === false ? 'committed' : 'idempotent', null);
+          return;
+        }
+        case 'vacuum': {
+          // Which rows the killed vacuum deleted the next ingest shows (and checks); a second vacuum removes nothing.
+          const report = await store.vacuum();
+          const again = await store.vacuum();
+          if (again.removedNodeCount !== 0 || again.removedPendingTurnInputTombstoneCount !== 0) {
+            bad(
+              `a second vacuum removed ${again.removedNodeCount} nodes and ${again.removedPendingTurnInputTombstoneCount} inputs`,
+            );
+          }
+          db.recovery.vacuumed = true;
+          const removed = report.removedNodeCount + report.removedPendingTurnInputTombstoneCount;
+          resolved(null, removed > 0 ? 'committed' : 'idempotent', report);
           return;
         }
         case 'putAttachment': {

@@ -19,8 +19,9 @@ test('50 kills across every fault point: nothing acknowledged lost, nothing dive
   for (const point of FAULT_POINTS) expect(report.faultPoints[point].fired, point).toBeGreaterThan(0);
   expect(report.killsByCause.timed).toBeGreaterThan(0);
   // The workload really ran: commits, leases, queue, blobs, compactions, pending turn input (enqueue,
-  // every claim kind, abandon), attachments (puts, reclamation) and process wakes and waits (wake
-  // appends, wake acks, wait set and clear) were acknowledged.
+  // every claim kind, abandon, cancel by id or key and by suffix), queued-work cancels, node
+  // tombstones, vacuums, attachments (puts, reclamation) and process wakes and waits (wake appends,
+  // wake acks, wait set and clear) were acknowledged.
   for (const op of [
     'commit',
     'claimLease',
@@ -36,6 +37,11 @@ test('50 kills across every fault point: nothing acknowledged lost, nothing dive
     'abandonInputs',
     'putAttachment',
     'reclaimAttachments',
+    'cancelInputs',
+    'cancelInputSuffix',
+    'cancelWork',
+    'tombstoneNodes',
+    'vacuum',
     'appendWake',
     'ackWake',
     'setWait',
@@ -50,6 +56,10 @@ test('50 kills across every fault point: nothing acknowledged lost, nothing dive
     'turnInputs.completed',
     'turnInputs.deferred',
     'turnInputs.abandoned',
+    'turnInputs.cancelled',
+    'queuedWork.cancelled',
+    'nodes.tombstoned',
+    'vacuum.inputs',
     'attachments.adopted',
     'attachments.adoptedByTurn',
   ]) {

@@ -3,8 +3,11 @@
  * invariant — an acknowledged operation that never happened, a commit whose stamp record is missing,
  * events deleted without an archive, a feed that repeats or skips, a lease held by a live stranger,
  * a turn input completed twice or still listed as pending, two inputs under one source key, an
- * adopted attachment whose bytes are gone, a wake ack or wait the registry does not show, a wake
- * acked twice — and expects the matching finding. The in-flight retry
+ * adopted attachment whose bytes are gone, a cancel outcome the log contradicts, a suffix cancel that
+ * skips a row, a cancelled input or batch completed later, a vacuum that deletes a live node or a
+ * pending input (or leaves a terminal one), an acknowledged tombstone or vacuum the data does not
+ * show, a wake ack or wait the registry does not show, a wake acked twice — and expects the
+ * matching finding. The in-flight retry
  * predictions are checked both ways too.
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -20,6 +23,7 @@ import { sessionWorkloadModule } from '../../src/crash/modules.js';
 import { Prng } from '../../src/crash/prng.js';
 import { crashRegistration, ProcessIndex, processWorkloadModule } from '../../src/crash/process-workload.js';
 import { fromWire, MessageReader, toWire } from '../../src/crash/protocol.js';
+import { summarizeCancelOutcome } from '../../src/crash/session-child.js';
 import { attachmentRoot, sessionDbPath } from '../../src/crash/session-shared.js';
 import { SessionIndex } from '../../src/crash/session-verifier.js';
 import {
@@ -28,9 +32,11 @@ import {
   fenceOf,
   localProcessIdentity,
   type PendingTurnInputDraft,
+  type QueuedWorkBatchDraft,
   type RuntimeCommit,
   SessionAttachmentStore,
   type SessionExecutionLease,
+  type SessionNodeRecord,
   SqliteProcessRegistry,
   Store,
   type StoredEvent,
@@ -625,6 +631,422 @@ describe('session verifier: pending turn input and attachments', () => {
       ['n', false, 'committed'],
       ['p', false, 'committed'],
     ]);
+  });
+});
+
+function graphNode(nodeId: string, parentNodeId: string | null): SessionNodeRecord {
+  return {
+    nodeId,
+    parentNodeId,
+    causedBy: null,
+    agentFrameId: 'main',
+    timestamp: '2026-01-01T00:00:00.000Z',
+    payload: {
+      kind: 'event',
+      event: {
+        kind: 'conversation',
+        message: {
+          id: `${nodeId}:m`,
+          role: 'user',
+          parts: [{ id: `${nodeId}:p`, kind: 'text', content: nodeId, pruneState: 'intact' }],
+          origin: null,
+        },
+      },
+    },
+  };
+}
+
+function workDraft(sourceKey: string | null): QueuedWorkBatchDraft {
+  return {
+    sessionId: 'alpha',
+    sourceKey,
+    deliveryPolicy: 'earliestSafeBoundary',
+    slotPolicy: 'exclusive',
+    payloads: [{ kind: 'agentFrameTask', frameId: 'main', task: 't', protocolTurnOptions: null }],
+  };
+}
+
+describe('session verifier: cancels, tombstones and vacuum', () => {
+  /** `alpha` with a committed graph of two nodes (`n0` → `n1`), acknowledged as commit `graph`. */
+  async function withGraph(dir: string): Promise<OpRecord> {
+    const body: RuntimeCommit = {
+      ...commitBody('graph', 0),
+      graph: { kind: 'append', nodes: [graphNode('n0', null), graphNode('n1', 'n0')], leafNodeId: 'n1' },
+    };
+    const result = await commitDirectly(dir, body);
+    return op({ id: 'graph', op: 'commit', args: body, status: 'acked', result });
+  }
+
+  test('acknowledged cancels, a tombstone and a vacuum that the data shows are found; vacuumed inputs are not lost', async () => {
+    const dir = campaignDir();
+    const findings = new Collected();
+    const verifier = await sessionWorkloadModule.openVerifier({ dir, findings });
+    const graph = await withGraph(dir);
+    const store = await Store.open(sessionDbPath(dir, 'alpha'));
+    const keyed = inputDraft('k-a', 'a');
+    const a = await store.enqueuePendingTurnInput(keyed);
+    const b = await store.enqueuePendingTurnInput(inputDraft(null, 'b'));
+    const batch = await store.enqueueQueuedWork(workDraft('w-1'));
+    const targets = [
+      { kind: 'sourceKey' as const, value: 'k-a' },
+      { kind: 'inputId' as const, value: b.inputId },
+      { kind: 'sourceKey' as const, value: 'nobody' },
+    ];
+    const cancels = (await store.cancelPendingTurnInputs('alpha', targets)).map((r) => summarizeCancelOutcome(r.outcome));
+    const d = await store.enqueuePendingTurnInput(inputDraft(null, 'd'));
+    await store.enqueuePendingTurnInput(inputDraft('k-e', 'e'));
+    const suffix = await store.cancelPendingTurnInputSuffix('alpha', { kind: 'inputId', value: d.inputId });
+    const cancelled = await store.cancelQueuedWorkBatch('alpha', batch.batchId);
+    await store.tombstoneNodes(['n0']);
+    const report = await store.vacuum();
+    // The vacuum freed `k-a`: the same content under it now enqueues a new input.
+    const again = await store.enqueuePendingTurnInput(keyed);
+    await store.close();
+    expect(cancels.map((o) => o.kind)).toEqual(['cancelled', 'cancelled', 'notFound']);
+    expect(report).toEqual({ removedNodeCount: 1, removedPendingTurnInputTombstoneCount: 4 });
+    expect(again.inputId).not.toBe(a.inputId);
+    const outcomes = suffix.kind === 'outcomes' ? suffix.outcomes.map(summarizeCancelOutcome) : null;
+    await verifier.recover(
+      context(findings, [
+        graph,
+        op({ id: 'in', op: 'enqueueInput', args: keyed, status: 'acked', result: { inputId: a.inputId, sourceKey: 'k-a' } }),
+        op({ id: 'cx', op: 'cancelInputs', args: { sessionId: 'alpha', targets }, status: 'acked', result: cancels }),
+        op({
+          id: 'sx',
+          op: 'cancelInputSuffix',
+          args: { sessionId: 'alpha', anchor: { kind: 'inputId', value: d.inputId } },
+          status: 'acked',
+          result: { outcomes },
+        }),
+        op({
+          id: 'cw',
+          op: 'cancelWork',
+          args: { sessionId: 'alpha', batchId: batch.batchId, sourceKey: 'w-1' },
+          status: 'acked',
+          result: cancelled && { batchId: cancelled.batchId, sourceKey: cancelled.sourceKey },
+        }),
+        op({ id: 'ts', op: 'tombstoneNodes', args: { ids: ['n0', 'ghost-node'] }, status: 'acked', result: null }),
+        op({ id: 'vx', op: 'vacuum', args: null, status: 'acked', result: report }),
+        op({ id: 'in2', op: 'enqueueInput', args: keyed, status: 'acked', result: { inputId: again.inputId, sourceKey: 'k-a' } }),
+      ]),
+    );
+    await verifier.finalCheck(context(findings, []));
+    await verifier.close();
+    expect(findings.lostMessages).toEqual([]);
+    expect(findings.divergences).toEqual([]);
+    expect(findings.counters).toMatchObject({
+      'turnInputs.cancelled': 4,
+      'queuedWork.cancelled': 1,
+      'nodes.tombstoned': 1,
+      'vacuum.nodes': 1,
+      'vacuum.inputs': 4,
+    });
+  });
+
+  test('acknowledged cancels, tombstones and vacuums the data does not show are lost; outcomes the log contradicts diverge', async () => {
+    const dir = campaignDir();
+    const findings = new Collected();
+    const verifier = await sessionWorkloadModule.openVerifier({ dir, findings });
+    const graph = await withGraph(dir);
+    const store = await Store.open(sessionDbPath(dir, 'alpha'));
+    const a = await store.enqueuePendingTurnInput(inputDraft('k-a', 'a'));
+    const batch = await store.enqueueQueuedWork(workDraft('w-1'));
+    await store.close();
+    const row = { inputId: a.inputId, sourceKey: 'k-a', enqueueSeq: a.enqueueSeq, state: 'cancelled' };
+    const byId = [{ kind: 'inputId', value: a.inputId }];
+    await verifier.recover(
+      context(findings, [
+        graph,
+        // The child saw these, the data does not have them.
+        op({
+          id: 'c1',
+          op: 'cancelInputs',
+          args: { sessionId: 'alpha', targets: byId },
+          status: 'acked',
+          result: [{ kind: 'cancelled', ...row }],
+        }),
+        op({
+          id: 'w1',
+          op: 'cancelWork',
+          args: { sessionId: 'alpha', batchId: batch.batchId, sourceKey: null },
+          status: 'acked',
+          result: { batchId: batch.batchId },
+        }),
+        op({ id: 't1', op: 'tombstoneNodes', args: { ids: ['n1'] }, status: 'acked', result: null }),
+        op({
+          id: 'v1',
+          op: 'vacuum',
+          args: null,
+          status: 'acked',
+          result: { removedNodeCount: 1, removedPendingTurnInputTombstoneCount: 0 },
+        }),
+        // Outcomes §3.2.3 and §3.3.8 cannot give for rows in these states.
+        op({
+          id: 'c2',
+          op: 'cancelInputs',
+          args: { sessionId: 'alpha', targets: byId },
+          status: 'acked',
+          result: [{ kind: 'alreadyCompleted', ...row, state: 'completed' }],
+        }),
+        op({
+          id: 'c3',
+          op: 'cancelInputs',
+          args: { sessionId: 'alpha', targets: byId },
+          status: 'acked',
+          result: [{ kind: 'notFound', inputId: null, sourceKey: null, enqueueSeq: null, state: null }],
+        }),
+        op({
+          id: 'w2',
+          op: 'cancelWork',
+          args: { sessionId: 'alpha', batchId: batch.batchId, sourceKey: null },
+          status: 'acked',
+          result: null,
+        }),
+      ]),
+    );
+    await verifier.close();
+    expect(findings.lostMessages).toEqual([
+      `sessions/alpha.db: acknowledged cancelInputs c1: the cancel of input ${a.inputId} is not in the log`,
+      `sessions/alpha.db: acknowledged cancelInputs c1: input ${a.inputId} it cancelled is still listed as pending`,
+      `sessions/alpha.db: acknowledged cancelWork w1: the cancel of batch ${batch.batchId} is not in the log`,
+      `sessions/alpha.db: acknowledged cancelWork w1: cancelled batch ${batch.batchId} is still listed`,
+      'sessions/alpha.db: acknowledged tombstoneNodes t1: node n1 is not tombstoned in the log',
+      'sessions/alpha.db: acknowledged tombstoneNodes t1: node n1 is still readable',
+      'sessions/alpha.db: acknowledged vacuum v1: no Vacuumed event removed 1 nodes and 0 inputs',
+    ]);
+    expect(findings.divergences).toEqual([
+      `sessions/alpha.db: cancel c2: alreadyCompleted for input ${a.inputId}, which the log never completed`,
+      `sessions/alpha.db: cancel c3: input ${a.inputId} not found, yet the log holds it`,
+      `sessions/alpha.db: cancelWork w2 returned null for batch ${batch.batchId}, which was never claimed nor finished`,
+    ]);
+  });
+
+  test('a suffix cancel that leaves out a row enqueued after its anchor diverges', async () => {
+    const dir = campaignDir();
+    const findings = new Collected();
+    const verifier = await sessionWorkloadModule.openVerifier({ dir, findings });
+    const store = await Store.open(sessionDbPath(dir, 'alpha'));
+    const d = await store.enqueuePendingTurnInput(inputDraft(null, 'd'));
+    const e = await store.enqueuePendingTurnInput(inputDraft(null, 'e'));
+    const f = await store.enqueuePendingTurnInput(inputDraft(null, 'f'));
+    // The store cancels the anchor and one later row in one event, and the child saw that as the suffix.
+    const results = await store.cancelPendingTurnInputs('alpha', [
+      { kind: 'inputId', value: d.inputId },
+      { kind: 'inputId', value: e.inputId },
+    ]);
+    await store.close();
+    const outcomes = results.map((r) => summarizeCancelOutcome(r.outcome));
+    await verifier.recover(
+      context(findings, [
+        op({
+          id: 'sx',
+          op: 'cancelInputSuffix',
+          args: { sessionId: 'alpha', anchor: { kind: 'inputId', value: d.inputId } },
+          status: 'acked',
+          result: { outcomes },
+        }),
+      ]),
+    );
+    await verifier.close();
+    expect(findings.lostMessages).toEqual([]);
+    expect(findings.divergences).toEqual([
+      `sessions/alpha.db: cancel sx: the suffix named [${d.inputId}, ${e.inputId}], the rows from its anchor on were [${d.inputId}, ${e.inputId}, ${f.inputId}]`,
+    ]);
+  });
+
+  test('a source-key conflict stays legitimate once a vacuum deleted the input that held the key; one on a key never bound diverges', async () => {
+    const dir = campaignDir();
+    const findings = new Collected();
+    const verifier = await sessionWorkloadModule.openVerifier({ dir, findings });
+    const store = await Store.open(sessionDbPath(dir, 'alpha'));
+    const a = await store.enqueuePendingTurnInput(inputDraft('k', 'one'));
+    await expect(store.enqueuePendingTurnInput(inputDraft('k', 'two'))).rejects.toMatchObject({
+      code: 'PendingTurnInputSourceKeyConflict',
+    });
+    await store.cancelPendingTurnInput('alpha', a.inputId);
+    await store.vacuum();
+    await store.close();
+    const error = { code: 'PendingTurnInputSourceKeyConflict', message: 'conflict', expected: true };
+    await verifier.recover(
+      context(findings, [
+        op({ id: 'two', op: 'enqueueInput', args: inputDraft('k', 'two'), status: 'failed', error }),
+        op({ id: 'nobody', op: 'enqueueInput', args: inputDraft('never-bound', 'x'), status: 'failed', error }),
+      ]),
+    );
+    await verifier.close();
+    expect(findings.divergences).toEqual([
+      'sessions/alpha.db: enqueue nobody conflicted on source key never-bound, which no input holds',
+    ]);
+  });
+
+  test('a keyed enqueue acknowledged with an input of other content diverges', async () => {
+    const dir = campaignDir();
+    const findings = new Collected();
+    const verifier = await sessionWorkloadModule.openVerifier({ dir, findings });
+    const store = await Store.open(sessionDbPath(dir, 'alpha'));
+    const a = await store.enqueuePendingTurnInput(inputDraft('k', 'one'));
+    await store.close();
+    await verifier.recover(
+      context(findings, [
+        op({
+          id: 'r',
+          op: 'enqueueInput',
+          args: inputDraft('k', 'two'),
+          status: 'acked',
+          result: { inputId: a.inputId, sourceKey: 'k' },
+        }),
+      ]),
+    );
+    await verifier.close();
+    expect(findings.divergences).toEqual([
+      `sessions/alpha.db: acknowledged enqueueInput r returned input ${a.inputId}, whose content is not the submitted one`,
+    ]);
+  });
+
+  test('cancelling a claimed input, claiming or completing a cancelled input or batch, and a vacuum that deletes live rows or leaves terminal ones are divergences', () => {
+    const findings = new Collected();
+    const index = new SessionIndex('sessions/alpha.db', 'alpha', findings);
+    const row = (inputId: string, enqueueSeq: number) => ({
+      inputId,
+      sessionId: 'alpha',
+      enqueueSeq,
+      sourceKey: null,
+      ingress: { kind: 'nextTurn' },
+      state: 'deferredNextTurn',
+      enqueuedAtMs: 1,
+      input: { items: [{ kind: 'text', text: inputId }], protocolTurnOptions: null, traceTurnId: null },
+    });
+    const owner = { ownerId: 'o', incarnationId: 'o', liveness: { kind: 'opaque' } };
+    const claimed = (seq: number, claimId: string, inputIds: string[], state: string) =>
+      historyEvent(seq, 'TurnInputsClaimed', {
+        sessionId: 'alpha',
+        claimId,
+        leaseToken: 't',
+        fencingToken: 1,
+        sessionLeaseGeneration: 1,
+        owner,
+        mode: { kind: 'nextTurn' },
+        state,
+        inputIds,
+        rowFencingTokens: [1],
+      });
+    const batch = { batchId: 'qwb:1', sourceKey: null };
+    index.ingest(
+      [
+        historyEvent(1, 'HeadSaved', {
+          head: { headRevision: 0, checkpointRef: null },
+          graph: [{ nodeId: 'n1' }, { nodeId: 'n2' }],
+        }),
+        historyEvent(2, 'TurnInputEnqueued', { input: row('ti:1', 1) }),
+        historyEvent(3, 'TurnInputEnqueued', { input: row('ti:2', 2) }),
+        historyEvent(4, 'TurnInputEnqueued', { input: row('ti:3', 3) }),
+        historyEvent(5, 'SessionExecutionLeaseAcquired', { leaseToken: 'l', fencingToken: 1, owner, expiresAtMs: 1_000_000 }),
+        claimed(6, 'tic:3:1', ['ti:3'], 'accepted'),
+        // ti:3 is accepted: cancel must report alreadyClaimed, not cancel it.
+        historyEvent(7, 'TurnInputsCancelled', { sessionId: 'alpha', inputIds: ['ti:1', 'ti:3'] }),
+        claimed(8, 'tic:1:1', ['ti:1'], 'deferredNextTurn'),
+        historyEvent(9, 'NodesTombstoned', { nodeIds: ['n1', 'n9'] }),
+        historyEvent(10, 'Vacuumed', { nodeIds: ['n2'], inputIds: ['ti:2'] }),
+        historyEvent(11, 'QueuedWorkEnqueued', { batch }),
+        historyEvent(12, 'QueuedWorkCancelled', { sessionId: 'alpha', batchId: 'qwb:1' }),
+        historyEvent(13, 'QueuedWorkClaimed', {
+          sessionId: 'alpha',
+          claimId: 'qwc:1:1',
+          leaseToken: 't',
+          fencingToken: 1,
+          sessionLeaseGeneration: 1,
+          owner,
+          batchIds: ['qwb:1'],
+          rowFencingTokens: [1],
+        }),
+        historyEvent(14, 'TurnInputEnqueued', { input: row('ti:4', 4) }),
+        historyEvent(15, 'TurnInputsCancelled', { sessionId: 'alpha', inputIds: ['ti:4'] }),
+        historyEvent(16, 'TurnInputsCompleted', { sessionId: 'alpha', claimId: 'tic:4:1', inputIds: ['ti:4'] }),
+        // Rows a claim of the live lease (generation 1, expiring long after these events) holds are not cancellable (R5).
+        historyEvent(17, 'TurnInputEnqueued', { input: row('ti:5', 5) }),
+        claimed(18, 'tic:5:1', ['ti:5'], 'deferredNextTurn'),
+        historyEvent(19, 'TurnInputsCancelled', { sessionId: 'alpha', inputIds: ['ti:5'] }),
+        historyEvent(20, 'QueuedWorkEnqueued', { batch: { batchId: 'qwb:2', sourceKey: null } }),
+        historyEvent(21, 'QueuedWorkClaimed', {
+          sessionId: 'alpha',
+          claimId: 'qwc:2:1',
+          leaseToken: 't',
+          fencingToken: 1,
+          sessionLeaseGeneration: 1,
+          owner,
+          batchIds: ['qwb:2'],
+          rowFencingTokens: [1],
+        }),
+        historyEvent(22, 'QueuedWorkCancelled', { sessionId: 'alpha', batchId: 'qwb:2' }),
+      ],
+      () => undefined,
+    );
+    expect(findings.divergences).toEqual([
+      'sessions/alpha.db: TurnInputsCancelled: cancelled input ti:3 in state accepted',
+      'sessions/alpha.db: TurnInputsClaimed: claim tic:1:1 took input ti:1 in state cancelled',
+      'sessions/alpha.db: NodesTombstoned at seq 9: tombstoned node n9, which is not in the graph',
+      'sessions/alpha.db: Vacuumed at seq 10: deleted node n2, which is live',
+      'sessions/alpha.db: Vacuumed at seq 10: deleted input ti:2, which is deferredNextTurn',
+      'sessions/alpha.db: Vacuumed at seq 10: left tombstoned nodes n1, n9',
+      // ti:1 is deferred again by the forged claim at seq 8, as the model folds it.
+      'sessions/alpha.db: Vacuumed at seq 10: left terminal inputs ti:3',
+      'sessions/alpha.db: claim qwc:1:1 took batch qwb:1, which is gone',
+      'sessions/alpha.db: TurnInputsCompleted at seq 16 is not part of a commit',
+      'sessions/alpha.db: TurnInputsCompleted: input ti:4 completed after it was cancelled',
+      'sessions/alpha.db: TurnInputsCancelled: cancelled input ti:5 while claim tic:5:1 of the live lease held it (R5)',
+      'sessions/alpha.db: batch qwb:2 cancelled while a claim of the live lease held it (R5)',
+    ]);
+  });
+
+  test('in-flight cancels, tombstones and vacuums are repeated: what had committed is idempotent, the rest commits', async () => {
+    const dir = campaignDir();
+    const findings = new Collected();
+    const resolutions: InFlightResolution[] = [];
+    const verifier = await sessionWorkloadModule.openVerifier({ dir, findings });
+    const graph = await withGraph(dir);
+    const store = await Store.open(sessionDbPath(dir, 'alpha'));
+    const done = await store.enqueuePendingTurnInput(inputDraft('k-done', 'done'));
+    const todo = await store.enqueuePendingTurnInput(inputDraft('k-todo', 'todo'));
+    const batch = await store.enqueueQueuedWork(workDraft('w-1'));
+    await store.cancelPendingTurnInput('alpha', done.inputId);
+    await store.tombstoneNodes(['n0']);
+    await store.close();
+    const cancelOf = (id: string, value: string, pid: number) =>
+      op({ id, op: 'cancelInputs', args: { sessionId: 'alpha', targets: [{ kind: 'sourceKey', value }] }, status: 'begun', pid });
+    await verifier.recover(
+      context(
+        findings,
+        [
+          graph,
+          cancelOf('c-done', 'k-done', 2),
+          cancelOf('c-todo', 'k-todo', 3),
+          op({
+            id: 'w',
+            op: 'cancelWork',
+            args: { sessionId: 'alpha', batchId: batch.batchId, sourceKey: null },
+            status: 'begun',
+            pid: 4,
+          }),
+          op({ id: 't', op: 'tombstoneNodes', args: { ids: ['n0'] }, status: 'begun', pid: 5 }),
+          op({ id: 'v', op: 'vacuum', args: null, status: 'begun', pid: 6 }),
+        ],
+        resolutions,
+      ),
+    );
+    await verifier.recover(context(findings, [])); // the next round ingests the retries' events
+    await verifier.finalCheck(context(findings, []));
+    await verifier.close();
+    expect(findings.divergences).toEqual([]);
+    expect(findings.lostMessages).toEqual([]);
+    expect(resolutions.map((r) => [r.op.id, r.committedBeforeKill, r.outcome])).toEqual([
+      ['c-done', null, 'idempotent'],
+      ['c-todo', false, 'committed'],
+      ['w', false, 'committed'],
+      ['t', true, 'idempotent'],
+      ['v', null, 'committed'],
+    ]);
+    expect(todo.inputId).not.toBe(done.inputId);
+    expect(findings.counters['vacuum.inputs']).toBe(2);
   });
 });
 
