@@ -368,7 +368,7 @@ class ProcessChild implements ChildWorkload {
     });
     if (!claimed.ok) return;
     if (claimed.value.kind === 'acquired') {
-      this.#leases.set(processId, claimed.value.lease);
+      await this.#hold(claimed.value.lease);
       return;
     }
     const holder = claimed.value.holder;
@@ -391,10 +391,24 @@ class ProcessChild implements ChildWorkload {
       if (reclaimed.value.lease.fencingToken !== holder.fencingToken + 1) {
         ctx.violation(`process ${processId}: reclaim from dead pid ${liveness.pid} did not advance the fencing token by one`);
       }
-      this.#leases.set(processId, reclaimed.value.lease);
+      await this.#hold(reclaimed.value.lease);
     } else if (reclaimed.value.holder.leaseToken === holder.leaseToken) {
       ctx.violation(`process ${processId}: reclaim refused although holder pid ${liveness.pid} is provably dead`);
     }
+  }
+
+  /**
+   * Keeps a freshly acquired lease, unless the row turned terminal between `listNonTerminal` and
+   * the claim: a claim does not look at the status (30 §3.8), and a sibling's leased completion
+   * releases its lease in the same transaction, so the claim can succeed on a completed row. As
+   * the spec's recovery sweep does (§3.13), re-read the row and release the lease of a terminal
+   * one: completing it again with another output would be a `ReplayKeyConflict`. Once this child
+   * holds the lease, nobody else can complete the row (every completion here is leased).
+   */
+  async #hold(lease: ProcessLease): Promise<void> {
+    this.#leases.set(lease.processId, lease);
+    const record = await this.registry.getProcess(lease.processId);
+    if (record !== null && record.status.kind !== 'running') await this.#release(lease);
   }
 
   async #complete(lease: ProcessLease): Promise<void> {
