@@ -13,6 +13,7 @@
  */
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { Prng } from '../../src/crash/prng.js';
 import {
   completionOf,
   fenceOf,
@@ -622,25 +623,14 @@ const STRIPPED = new Set(['nodeId', 'parentNodeId', 'leafNodeId', 'timestamp']);
 /** Keys that make an object a message or a part; their presence decides which `id` is ignored. */
 const SHAPE = new Set(['role', 'parts', 'kind', 'content', 'pruneState']);
 
-/** A small deterministic generator, so one fast-check seed drives a whole perturbation. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Rewrites everything §3.1.9 says the hash ignores: node ids, parents, leaves and timestamps at any
  * depth, message and part ids, absent / `undefined` / `null` members, the key order; and adds members
  * the hash drops.
  */
-function perturb(value: unknown, rnd: () => number): unknown {
-  const choose = <T>(list: T[]): T => list[Math.floor(rnd() * list.length)] as T;
+function perturb(value: unknown, rng: Prng): unknown {
+  const rnd = () => rng.float();
+  const choose = <T>(list: T[]): T => rng.pick(list);
   const walk = (v: unknown): unknown => {
     if (v instanceof Uint8Array) return Uint8Array.from(v);
     if (Array.isArray(v)) return v.map(walk);
@@ -823,7 +813,7 @@ describe('turn-commit idempotency (I4)', () => {
       fc.property(commitArb, fc.integer(), (commit, seed) => {
         const h = turnCommitHash(commit);
         expect(h).toMatch(/^[0-9a-f]{64}$/);
-        expect(turnCommitHash(perturb(commit, prng(seed)) as RuntimeCommit)).toBe(h);
+        expect(turnCommitHash(perturb(commit, new Prng(String(seed))) as RuntimeCommit)).toBe(h);
       }),
       { numRuns: NUM_RUNS },
     );

@@ -28,6 +28,7 @@
  * `ManualClock` lives in one process only.
  */
 import { createInterface } from 'node:readline';
+import { Prng } from '../../../src/crash/prng.js';
 import {
   completionOf,
   fenceOf,
@@ -86,19 +87,10 @@ const STALL_CAP_MS = 20_000;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** mulberry32: a seeded PRNG, so a child's decisions (not its timing) are reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = prng(0x9e3779b9 ^ (index * 7919));
-const between = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
+/** Seeded per child, so a child's decisions (not its timing) are reproducible. */
+const rng = new Prng(`queue-drainer:${index}`);
+const random = () => rng.float();
+const between = (lo: number, hi: number) => rng.between(lo, hi);
 
 function codeOf(error: unknown): string | null {
   const code = (error as { code?: unknown })?.code;
