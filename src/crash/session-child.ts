@@ -47,7 +47,7 @@ import type {
   TurnInputClaim,
   TurnInputIngress,
 } from '../types/session.js';
-import type { ChildContext, ChildWorkload } from './module.js';
+import type { ChildContext, ChildWorkload, OperationOutcome, OperationSpec } from './module.js';
 import type { Prng } from './prng.js';
 import {
   attachmentRoot,
@@ -354,15 +354,18 @@ class SessionChild implements ChildWorkload {
     slot.inputClaims = [];
   }
 
+  /** Runs one session operation through the parent's protocol, on session database `db`. */
+  #run<T>(db: string, spec: Omit<OperationSpec<T>, 'module' | 'db'>): Promise<OperationOutcome<T>> {
+    return this.ctx.run({ ...spec, module: SESSION_MODULE, db });
+  }
+
   /** Holds the slot's lease: claim, or reclaim a provably dead holder's lease at once. */
   async #ensureLease(slot: Slot): Promise<boolean> {
     if (slot.lease) return true;
     const { ctx } = this;
     const args = { sessionId: slot.sessionId, owner: ctx.identity, ttlMs: CRASH_LEASE_TTL_MS };
-    const claimed = await ctx.run<SessionExecutionLeaseClaimOutcome>({
+    const claimed = await this.#run<SessionExecutionLeaseClaimOutcome>(slot.sessionId, {
       id: ctx.nextOpId(),
-      module: SESSION_MODULE,
-      db: slot.sessionId,
       op: 'claimLease',
       args,
       exec: () => slot.store.tryClaimSessionExecutionLease(args.sessionId, args.owner, args.ttlMs),
@@ -386,10 +389,8 @@ class SessionChild implements ChildWorkload {
       observedHolder: observed,
       ttlMs: CRASH_LEASE_TTL_MS,
     };
-    const reclaimed = await ctx.run<SessionExecutionLeaseClaimOutcome>({
+    const reclaimed = await this.#run<SessionExecutionLeaseClaimOutcome>(slot.sessionId, {
       id: ctx.nextOpId(),
-      module: SESSION_MODULE,
-      db: slot.sessionId,
       op: 'reclaimLease',
       args: reclaimArgs,
       exec: () =>
@@ -487,10 +488,8 @@ class SessionChild implements ChildWorkload {
       releaseSessionExecutionLease: rng.chance(0.25) ? completionOf(lease) : null,
     };
     const verified = slot.verified;
-    const outcome = await ctx.run({
+    const outcome = await this.#run(S, {
       id: opId,
-      module: SESSION_MODULE,
-      db: S,
       op: 'commit',
       args: commit,
       exec: () => slot.store.commitRuntimeState(commit),
@@ -543,10 +542,8 @@ class SessionChild implements ChildWorkload {
     const reuse = slot.sourceKeys.length > 0 && ctx.rng.chance(0.15);
     const key = reuse ? ctx.rng.pick(slot.sourceKeys) : `crash:${opId}`;
     const draft = this.#draft(slot.sessionId, key, opId);
-    const outcome = await ctx.run({
+    const outcome = await this.#run(slot.sessionId, {
       id: opId,
-      module: SESSION_MODULE,
-      db: slot.sessionId,
       op: 'enqueue',
       args: draft,
       exec: () => slot.store.enqueueQueuedWork(draft),
@@ -568,10 +565,8 @@ class SessionChild implements ChildWorkload {
       boundary: 'idle' as const,
       maxBatches: 2,
     };
-    const outcome = await ctx.run({
+    const outcome = await this.#run(slot.sessionId, {
       id: ctx.nextOpId(),
-      module: SESSION_MODULE,
-      db: slot.sessionId,
       op: 'claimWork',
       args,
       exec: () => claims.claimReadyQueuedWork(args.sessionId, args.fence, args.owner, args.boundary, args.maxBatches),
@@ -623,10 +618,8 @@ class SessionChild implements ChildWorkload {
         : prior.draft;
       // Interrupt deferral rewrites an active input's ingress to next-turn, so even an identical replay may conflict then.
       const mayConflict = conflicting || prior.draft.ingress.kind === 'activeTurn';
-      const outcome = await ctx.run({
+      const outcome = await this.#run(slot.sessionId, {
         id: opId,
-        module: SESSION_MODULE,
-        db: slot.sessionId,
         op: 'enqueueInput',
         args: draft,
         exec: () => slot.store.enqueuePendingTurnInput(draft),
@@ -652,10 +645,8 @@ class SessionChild implements ChildWorkload {
       ingress,
       input,
     };
-    const outcome = await ctx.run({
+    const outcome = await this.#run(slot.sessionId, {
       id: opId,
-      module: SESSION_MODULE,
-      db: slot.sessionId,
       op: 'enqueueInput',
       args: draft,
       exec: () => slot.store.enqueuePendingTurnInput(draft),
@@ -688,10 +679,8 @@ class SessionChild implements ChildWorkload {
       if (slot.inputKeys.length > 0 && rng.chance(0.3)) {
         args.anchor = { kind: 'sourceKey', value: (slot.inputKeys.at(-1) as KeyedInput).draft.sourceKey as string };
       }
-      await ctx.run({
+      await this.#run(S, {
         id: opId,
-        module: SESSION_MODULE,
-        db: S,
         op: 'cancelInputSuffix',
         args,
         exec: () => slot.store.cancelPendingTurnInputSuffix(S, args.anchor),
@@ -702,10 +691,8 @@ class SessionChild implements ChildWorkload {
     const targets = Array.from({ length: rng.between(1, 2) }, target);
     if (rng.chance(0.15)) targets.push({ kind: 'sourceKey', value: `crash:${opId}:missing` });
     const args: CancelInputsArgs = { sessionId: S, targets };
-    await ctx.run({
+    await this.#run(S, {
       id: opId,
-      module: SESSION_MODULE,
-      db: S,
       op: 'cancelInputs',
       args,
       exec: () => slot.store.cancelPendingTurnInputs(S, targets),
@@ -730,10 +717,8 @@ class SessionChild implements ChildWorkload {
     if (args === null && slot.batchIds.length > 0) args = { sessionId: S, batchId: rng.pick(slot.batchIds), sourceKey: null };
     if (args === null) return;
     const { batchId } = args;
-    await ctx.run({
+    await this.#run(S, {
       id: ctx.nextOpId(),
-      module: SESSION_MODULE,
-      db: S,
       op: 'cancelWork',
       args,
       exec: () => slot.store.cancelQueuedWorkBatch(S, batchId),
@@ -750,10 +735,8 @@ class SessionChild implements ChildWorkload {
     const ids = [...new Set(Array.from({ length: rng.between(1, 2) }, () => rng.pick(slot.nodeIds)))];
     if (rng.chance(0.15)) ids.push(`${opId}:unknown`);
     slot.nodeIds = slot.nodeIds.filter((id) => !ids.includes(id));
-    await ctx.run({
+    await this.#run(slot.sessionId, {
       id: opId,
-      module: SESSION_MODULE,
-      db: slot.sessionId,
       op: 'tombstoneNodes',
       args: { ids },
       exec: () => slot.store.tombstoneNodes(ids),
@@ -764,10 +747,8 @@ class SessionChild implements ChildWorkload {
   /** Physically deletes tombstoned nodes and terminal turn input of the session. */
   async #vacuum(slot: Slot): Promise<void> {
     const { ctx } = this;
-    await ctx.run({
+    await this.#run(slot.sessionId, {
       id: ctx.nextOpId(),
-      module: SESSION_MODULE,
-      db: slot.sessionId,
       op: 'vacuum',
       args: null,
       exec: () => slot.store.vacuum(),
@@ -795,10 +776,8 @@ class SessionChild implements ChildWorkload {
     };
     if (kind === 'active') {
       const args = { ...base, turnId, checkpoint };
-      const outcome = await ctx.run({
+      const outcome = await this.#run(S, {
         id: ctx.nextOpId(),
-        module: SESSION_MODULE,
-        db: S,
         op: 'claimActiveInputs',
         args,
         exec: () => slot.store.claimActiveTurnInputs(S, fence, args.owner, turnId, checkpoint, maxInputs),
@@ -807,10 +786,8 @@ class SessionChild implements ChildWorkload {
       if (outcome.ok) keep(outcome.value);
       else this.#forgetLease(slot);
     } else if (kind === 'next') {
-      const outcome = await ctx.run({
+      const outcome = await this.#run(S, {
         id: ctx.nextOpId(),
-        module: SESSION_MODULE,
-        db: S,
         op: 'claimNextInputs',
         args: base,
         exec: () => slot.store.claimNextTurnInputs(S, fence, base.owner, maxInputs),
@@ -821,10 +798,8 @@ class SessionChild implements ChildWorkload {
     } else {
       const maxBatches = slot.claim ? 0 : rng.int(3);
       const args = { ...base, turnId, checkpoint, maxBatches };
-      const outcome = await ctx.run({
+      const outcome = await this.#run(S, {
         id: ctx.nextOpId(),
-        module: SESSION_MODULE,
-        db: S,
         op: 'claimCheckpointWork',
         args,
         exec: () => slot.store.claimCheckpointWork(S, fence, args.owner, turnId, checkpoint, maxInputs, maxBatches),
@@ -847,10 +822,8 @@ class SessionChild implements ChildWorkload {
     const { ctx } = this;
     const claims = [...slot.orphanClaims.splice(0), ...slot.inputClaims.splice(0, 1)];
     if (claims.length === 0) return;
-    await ctx.run({
+    await this.#run(slot.sessionId, {
       id: ctx.nextOpId(),
-      module: SESSION_MODULE,
-      db: slot.sessionId,
       op: 'abandonInputs',
       args: { claims },
       exec: () => slot.store.abandonTurnInputClaims(claims),
@@ -875,10 +848,8 @@ class SessionChild implements ChildWorkload {
       turnId: turnOwned ? slot.turnId : null,
       adopt: !turnOwned && rng.chance(0.75),
     };
-    const outcome = await ctx.run({
+    const outcome = await this.#run(slot.sessionId, {
       id: opId,
-      module: SESSION_MODULE,
-      db: slot.sessionId,
       op: 'putAttachment',
       args,
       exec: () => putAttachment(this.#attachments, slot.store, args, opId),
@@ -893,10 +864,8 @@ class SessionChild implements ChildWorkload {
     this.#rootSet ??= new SqliteSessionStoreFactory(sessionsDir(ctx.dir));
     const rootSet = this.#rootSet;
     const args: ReclaimArgs = { gracePeriodMs: CRASH_ATTACHMENT_GRACE_MS };
-    const outcome = await ctx.run<AttachmentReclamationReport>({
+    const outcome = await this.#run<AttachmentReclamationReport>(slot.sessionId, {
       id: ctx.nextOpId(),
-      module: SESSION_MODULE,
-      db: slot.sessionId,
       op: 'reclaimAttachments',
       args,
       exec: () => reclaimUnreferencedAttachments(rootSet, this.#attachments, args.gracePeriodMs),
@@ -919,10 +888,8 @@ class SessionChild implements ChildWorkload {
       ? { kind: rng.pick(['toolState', 'executionStateSnapshot', 'genericBlob'] as const), hints: ['compressible'] }
       : null;
     const args: BlobPutArgs = { descriptor, bytes };
-    await ctx.run({
+    await this.#run(slot.sessionId, {
       id: ctx.nextOpId(),
-      module: SESSION_MODULE,
-      db: slot.sessionId,
       op: 'putBlob',
       args,
       exec: () => (descriptor ? slot.store.putArtifactBlob(descriptor, bytes) : slot.store.putBlob(bytes)),
@@ -934,10 +901,8 @@ class SessionChild implements ChildWorkload {
     const { ctx } = this;
     const opId = ctx.nextOpId();
     const checkpoint = this.#checkpoint(opId, ctx.rng.int(100));
-    await ctx.run({
+    await this.#run(slot.sessionId, {
       id: opId,
-      module: SESSION_MODULE,
-      db: slot.sessionId,
       op: 'putCheckpoint',
       args: checkpoint,
       exec: () => slot.store.putCheckpoint(checkpoint),
@@ -958,10 +923,8 @@ class SessionChild implements ChildWorkload {
         ? ({ kind: 'root' } as const)
         : ({ kind: 'child', parentSessionId: 'alpha', causedBy: { op: opId } } as const),
     };
-    await ctx.run({
+    await this.#run(slot.sessionId, {
       id: opId,
-      module: SESSION_MODULE,
-      db: slot.sessionId,
       op: 'saveMeta',
       args: meta,
       exec: () => slot.store.saveSessionMeta(meta),
@@ -972,10 +935,8 @@ class SessionChild implements ChildWorkload {
   async #renew(slot: Slot, lease: SessionExecutionLease): Promise<void> {
     const { ctx } = this;
     const args = { fence: fenceOf(lease), ttlMs: CRASH_LEASE_TTL_MS };
-    const outcome = await ctx.run({
+    const outcome = await this.#run(slot.sessionId, {
       id: ctx.nextOpId(),
-      module: SESSION_MODULE,
-      db: slot.sessionId,
       op: 'renew',
       args,
       exec: () => slot.store.renewSessionExecutionLease(args.fence, args.ttlMs),
@@ -989,10 +950,8 @@ class SessionChild implements ChildWorkload {
     const { ctx } = this;
     const completion = completionOf(lease);
     this.#forgetLease(slot);
-    await ctx.run({
+    await this.#run(slot.sessionId, {
       id: ctx.nextOpId(),
-      module: SESSION_MODULE,
-      db: slot.sessionId,
       op: 'release',
       args: completion,
       exec: () => slot.store.releaseSessionExecutionLease(completion),
@@ -1011,10 +970,8 @@ class SessionChild implements ChildWorkload {
       throughSeq: Math.max(1, slot.cursor - ctx.rng.int(20)),
       archivePath: join(slot.archiveDir, `${opId}.ndjson`),
     };
-    await ctx.run({
+    await this.#run(slot.sessionId, {
       id: opId,
-      module: SESSION_MODULE,
-      db: slot.sessionId,
       op: 'compact',
       args,
       exec: () => slot.store.compactEventLog(args),
@@ -1025,10 +982,8 @@ class SessionChild implements ChildWorkload {
   }
 
   async #gc(slot: Slot): Promise<void> {
-    await this.ctx.run({
+    await this.#run(slot.sessionId, {
       id: this.ctx.nextOpId(),
-      module: SESSION_MODULE,
-      db: slot.sessionId,
       op: 'gc',
       args: null,
       exec: () => slot.store.gcUnreachable(),
