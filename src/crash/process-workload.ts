@@ -42,7 +42,15 @@ import type {
   WaitState,
 } from '../types/process.js';
 import type { HistoryEvent } from './history.js';
-import type { ChildContext, ChildWorkload, OpRecord, RecoveryContext, WorkloadModule } from './module.js';
+import type {
+  ChildContext,
+  ChildWorkload,
+  OperationOutcome,
+  OperationSpec,
+  OpRecord,
+  RecoveryContext,
+  WorkloadModule,
+} from './module.js';
 import { sameJson } from './protocol.js';
 import { compactionStep, type OpLookup, openSingleDbVerifier, type RetryResult, type SingleDbHooks } from './single-db.js';
 
@@ -190,6 +198,11 @@ class ProcessChild implements ChildWorkload {
     };
   }
 
+  /** Runs one registry operation through the parent's protocol. */
+  #run<T>(spec: Omit<OperationSpec<T>, 'module' | 'db'>): Promise<OperationOutcome<T>> {
+    return this.ctx.run({ ...spec, module: PROCESS_MODULE, db: DB });
+  }
+
   async step(): Promise<void> {
     const { ctx } = this;
     const op = ctx.rng.weighted(this.#weights);
@@ -235,10 +248,8 @@ class ProcessChild implements ChildWorkload {
     const again = this.#own.length > 0 && ctx.rng.chance(0.1);
     const id = again ? ctx.rng.pick(this.#own) : `${ctx.rng.chance(0.5) ? 'wproc' : 'proc'}-${ctx.nextOpId()}`;
     const registration = crashRegistration(id);
-    const outcome = await ctx.run({
+    const outcome = await this.#run({
       id: ctx.nextOpId(),
-      module: PROCESS_MODULE,
-      db: DB,
       op: 'register',
       args: registration,
       exec: () => this.registry.registerProcess(registration),
@@ -256,10 +267,8 @@ class ProcessChild implements ChildWorkload {
       replay: ctx.rng.chance(0.7) ? { key: id } : null,
       wakeTargetScope: null,
     };
-    await ctx.run({
+    await this.#run({
       id,
-      module: PROCESS_MODULE,
-      db: DB,
       op: 'append',
       args: { processId, request },
       exec: () => this.registry.appendEvent(processId, request),
@@ -281,10 +290,8 @@ class ProcessChild implements ChildWorkload {
       replay: { key: id },
       wakeTargetScope: ctx.rng.chance(0.25) ? WAKE_OVERRIDE : null,
     };
-    const outcome = await ctx.run({
+    const outcome = await this.#run({
       id,
-      module: PROCESS_MODULE,
-      db: DB,
       op: 'appendWake',
       args: { processId, request },
       exec: () => this.registry.appendEvent(processId, request),
@@ -308,10 +315,8 @@ class ProcessChild implements ChildWorkload {
     if (!args && this.#acked.length > 0) args = { ...ctx.rng.pick(this.#acked), repeat: true };
     if (!args) return;
     const { processId, sequence } = args;
-    const outcome = await ctx.run({
+    const outcome = await this.#run({
       id: ctx.nextOpId(),
-      module: PROCESS_MODULE,
-      db: DB,
       op: 'ackWake',
       args,
       exec: () => this.registry.ackWake(processId, sequence),
@@ -325,10 +330,8 @@ class ProcessChild implements ChildWorkload {
     const { ctx } = this;
     const id = ctx.nextOpId();
     const wait = waitFor(id);
-    await ctx.run({
+    await this.#run({
       id,
-      module: PROCESS_MODULE,
-      db: DB,
       op: 'setWait',
       args: { processId, wait },
       exec: () => this.registry.setProcessWait(processId, wait),
@@ -339,10 +342,8 @@ class ProcessChild implements ChildWorkload {
 
   async #clearWait(processId: string): Promise<void> {
     const { ctx } = this;
-    await ctx.run({
+    await this.#run({
       id: ctx.nextOpId(),
-      module: PROCESS_MODULE,
-      db: DB,
       op: 'clearWait',
       args: { processId },
       exec: () => this.registry.clearProcessWait(processId),
@@ -357,10 +358,8 @@ class ProcessChild implements ChildWorkload {
     if (running.length === 0) return;
     const processId = ctx.rng.pick(running).id;
     if (this.#leases.has(processId)) return;
-    const claimed = await ctx.run<ProcessLeaseClaimOutcome>({
+    const claimed = await this.#run<ProcessLeaseClaimOutcome>({
       id: ctx.nextOpId(),
-      module: PROCESS_MODULE,
-      db: DB,
       op: 'claim',
       args: { processId, owner: ctx.identity, ttlMs: TTL_MS },
       exec: () => this.registry.claimProcessLease(processId, ctx.identity, TTL_MS),
@@ -377,10 +376,8 @@ class ProcessChild implements ChildWorkload {
     if (liveness.kind !== 'localProcess' || mine.kind !== 'localProcess') return;
     if (liveness.hostId !== mine.hostId || liveness.bootId !== mine.bootId) return;
     if (defaultLivenessProbe.isAlive(liveness.pid, liveness.processStart) !== false) return;
-    const reclaimed = await ctx.run<ProcessLeaseClaimOutcome>({
+    const reclaimed = await this.#run<ProcessLeaseClaimOutcome>({
       id: ctx.nextOpId(),
-      module: PROCESS_MODULE,
-      db: DB,
       op: 'reclaim',
       args: { processId, claimant: ctx.identity, observedHolder: holder, ttlMs: TTL_MS },
       exec: () => this.registry.reclaimProcessLease(processId, ctx.identity, holder, TTL_MS),
@@ -415,10 +412,8 @@ class ProcessChild implements ChildWorkload {
     const { ctx } = this;
     const id = ctx.nextOpId();
     this.#leases.delete(lease.processId);
-    await ctx.run({
+    await this.#run({
       id,
-      module: PROCESS_MODULE,
-      db: DB,
       op: 'complete',
       args: { lease, output: output(id) },
       exec: () => this.registry.completeProcessWithLease(lease, output(id)),
@@ -428,10 +423,8 @@ class ProcessChild implements ChildWorkload {
 
   async #renew(lease: ProcessLease): Promise<void> {
     const { ctx } = this;
-    const outcome = await ctx.run({
+    const outcome = await this.#run({
       id: ctx.nextOpId(),
-      module: PROCESS_MODULE,
-      db: DB,
       op: 'renew',
       args: { lease, ttlMs: TTL_MS },
       exec: () => this.registry.renewProcessLease(lease, TTL_MS),
@@ -445,10 +438,8 @@ class ProcessChild implements ChildWorkload {
     const { ctx } = this;
     this.#leases.delete(lease.processId);
     const completion: ProcessLeaseCompletion = { processId: lease.processId, leaseToken: lease.leaseToken };
-    await ctx.run({
+    await this.#run({
       id: ctx.nextOpId(),
-      module: PROCESS_MODULE,
-      db: DB,
       op: 'release',
       args: completion,
       exec: () => this.registry.completeProcessLease(completion),
@@ -460,10 +451,8 @@ class ProcessChild implements ChildWorkload {
     const { ctx } = this;
     const id = ctx.nextOpId();
     const descriptor = { kind: 'crash', label: id };
-    await ctx.run({
+    await this.#run({
       id,
-      module: PROCESS_MODULE,
-      db: DB,
       op: 'grant',
       args: { processId, descriptor },
       exec: () => this.registry.grantHandle(SCOPE, processId, descriptor),
