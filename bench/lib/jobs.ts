@@ -4,13 +4,17 @@
  * handler only reads the payload.
  */
 import {
+  fenceOf,
   type QueuedWorkBatchDraft,
   type QueuedWorkClaim,
   queuedWorkCompletionOf,
   type RuntimeCommit,
   type SessionExecutionLeaseFence,
+  type SlotPolicy,
+  Store,
 } from 'lash-event-store';
-import { SESSION_ID, turnCommit } from './session.js';
+import { type Measurement, timed } from './case.js';
+import { LONG_TTL_MS, OWNER, SESSION_ID, turnCommit } from './session.js';
 
 export interface JobData {
   job: number;
@@ -69,4 +73,52 @@ export function settleCommit(
     usageDeltas: [],
     completedQueueClaims: [queuedWorkCompletionOf(claim)],
   };
+}
+
+/** How the queue workload enqueues and settles its jobs. */
+export interface QueueRunParams {
+  jobs: number;
+  /** `max` of each `claimReadyQueuedWork`; every claim is settled by one commit. */
+  batch: number;
+  /** `exclusive` batches are always claimed alone; `join` lets one claim take up to `batch`. */
+  slotPolicy: SlotPolicy;
+}
+
+/**
+ * The measured queue workload on a file `Store`: `enqueueQueuedWork` of every job (one command
+ * each), then one worker loops claim → read every payload → one `commitRuntimeState` completing the
+ * claim, until the queue is empty. The rate counts jobs over the whole phase.
+ */
+export async function queueEndToEnd(dbPath: string, p: QueueRunParams): Promise<Measurement> {
+  const store = await Store.open(dbPath);
+  try {
+    const lease = await store.tryClaimSessionExecutionLease(SESSION_ID, OWNER, LONG_TTL_MS);
+    if (lease.kind !== 'acquired') throw new Error('could not claim the session lease');
+    const fence = fenceOf(lease.lease);
+    let revision = 0;
+    let completed = 0;
+    let commits = 0;
+    const { ms, cpuMs, io } = await timed(async () => {
+      for (let i = 0; i < p.jobs; i++) await store.enqueueQueuedWork({ ...jobDraft(i), slotPolicy: p.slotPolicy });
+      for (;;) {
+        const claim = await store.claimReadyQueuedWork(SESSION_ID, fence, OWNER, 'idle', p.batch);
+        if (claim === null) break;
+        for (const batch of claim.batches) {
+          const item = batch.items[0];
+          if (item?.payload.kind !== 'processWake') throw new Error('claimed an unexpected batch');
+          checkJob(item.payload.wake);
+        }
+        const result = await store.commitRuntimeState(settleCommit(revision, fence, claim, null));
+        revision = result.headRevision;
+        completed += claim.batches.length;
+        commits++;
+      }
+    });
+    const left = (await store.listQueuedWork(SESSION_ID)).length;
+    if (completed !== p.jobs || left !== 0) throw new Error(`completed ${completed} of ${p.jobs} jobs, ${left} left`);
+    const events = (await store.readEvents()).length;
+    return { ops: p.jobs, ms, cpuMs, io, notes: { completed, commits, batch: p.batch, jobBytes: JOB_BYTES, events } };
+  } finally {
+    await store.close();
+  }
 }
